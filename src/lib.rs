@@ -1,0 +1,11 @@
+//! Backlot: a static site generator for developer portals.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! `crawl` → `model` → `catalog` → `site`/`render` → `output`, driven by
+//! `pipeline` and the `cli`.
+
+pub mod catalog;
+pub mod config;
+pub mod diag;
+pub mod model;
+pub mod source;
