@@ -6,6 +6,10 @@
 
 pub mod catalog;
 pub mod config;
+pub mod crawl;
 pub mod diag;
 pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod serve;
 pub mod source;

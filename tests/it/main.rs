@@ -1,1 +1,7 @@
+//! Backlot's integration tests: one binary, one module per feature.
+//! Fixtures are folders under tests/fixtures or trees written by a test.
 
+mod support;
+
+mod catalog;
+mod conformance;

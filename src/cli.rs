@@ -1,0 +1,297 @@
+//! The command line: `build`, `check`, `serve`, `init`.
+//!
+//! Exit codes: 0 clean, 1 errors in the input (or warnings with
+//! `--strict`), 2 usage or configuration failure. Diagnostics go to stderr
+//! for people (coloured on a terminal, plain when piped, in CI or with
+//! NO_COLOR) and to stdout as JSON Lines with `--format json`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::emit::{self, Format};
+use crate::diag::Diagnostics;
+use crate::output::{self, OutputSet};
+use crate::pipeline::{self, Loaded};
+use crate::render::{self, RenderInput};
+use crate::serve;
+use crate::source::SourceDb;
+
+#[derive(Debug, Parser)]
+#[command(name = "backlot", version, about = "Build a static developer portal from Backstage catalog files")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the portal into the output folder (atomically).
+    Build(BuildArgs),
+    /// Read and validate everything, write nothing (for CI).
+    Check(CommonArgs),
+    /// Build, then serve the portal on 127.0.0.1.
+    Serve(ServeArgs),
+    /// Write a starter backlot.yaml and catalog-info.yaml.
+    Init {
+        /// Folder to initialise (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The configuration file; relative paths in it resolve against its folder.
+    #[arg(long, short, default_value = "backlot.yaml")]
+    pub config: PathBuf,
+    /// Fail (exit 1) on warnings too; under `build` the previous output is
+    /// then left untouched.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output folder (replaced atomically on success).
+    #[arg(long, short, default_value = "public")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Port on 127.0.0.1.
+    #[arg(long, short, default_value_t = 8000)]
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+/// Runs the CLI and maps the outcome to an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Build(args) => build(&args.common, Some(&args.out)).map(|(code, _)| code),
+        Command::Check(args) => build(&args, None).map(|(code, _)| code),
+        Command::Serve(args) => serve_cmd(&args),
+        Command::Init { dir } => init(&dir).map(|()| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn format_of(args: &CommonArgs) -> Format {
+    match args.format {
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Human => Format::Human {
+            color: std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+                && std::env::var_os("CI").is_none()
+                && std::env::var("TERM").map_or(true, |t| t != "dumb"),
+        },
+    }
+}
+
+fn print(diagnostics: &Diagnostics, sources: &SourceDb, format: Format, summary: &str) -> Result<()> {
+    match format {
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            emit::emit(&mut lock, diagnostics, sources, format, summary)?;
+            lock.flush()?;
+        }
+        Format::Human { .. } => {
+            let stderr = std::io::stderr();
+            let mut lock = stderr.lock();
+            emit::emit(&mut lock, diagnostics, sources, format, summary)?;
+        }
+    }
+    Ok(())
+}
+
+/// A spinner on stderr for people at a terminal; silent otherwise.
+fn progress(format: Format) -> Option<indicatif::ProgressBar> {
+    if !matches!(format, Format::Human { color: true }) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(100));
+    Some(bar)
+}
+
+/// `build` (with `out`) and `check` (without). Returns the exit code and
+/// the rendered site (for `serve`).
+fn build(args: &CommonArgs, out: Option<&Path>) -> Result<(u8, Option<OutputSet>)> {
+    let format = format_of(args);
+    let started = Instant::now();
+    let (config, sources, config_file) = match pipeline::read_config(&args.config)? {
+        Ok(read) => read,
+        Err(bad) => {
+            print(&bad.diagnostics, &bad.sources, format, "configuration is invalid; nothing was built")?;
+            return Ok((2, None));
+        }
+    };
+    let bar = progress(format);
+    if let Some(bar) = &bar {
+        bar.set_message("reading the catalog");
+    }
+    let loaded = pipeline::load(config, sources, Some(config_file));
+    let failed = pipeline::failed(&loaded.diagnostics, args.strict);
+    let code = if failed { 1 } else { 0 };
+    let counts = emit::counts(&loaded.diagnostics);
+
+    let Some(out) = out else {
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let summary = format!(
+            "checked {} entities from {} files in {:.2}s: {counts}",
+            loaded.catalog.len(),
+            loaded.sources.len(),
+            started.elapsed().as_secs_f64()
+        );
+        print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
+        return Ok((code, None));
+    };
+
+    if let Some(bar) = &bar {
+        bar.set_message(format!("rendering {} entities", loaded.catalog.len()));
+    }
+    let site = render_loaded(&loaded)?;
+    if failed && args.strict {
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let summary = format!("build failed under --strict ({counts}); {} was left untouched", out.display());
+        print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
+        return Ok((1, Some(site)));
+    }
+    if let Some(bar) = &bar {
+        bar.set_message(format!("writing {} files", site.len()));
+    }
+    output::write_atomic(&site, out)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let summary = format!(
+        "built {} entities into {} ({} files) in {:.2}s: {counts}",
+        loaded.catalog.len(),
+        out.display(),
+        site.len(),
+        started.elapsed().as_secs_f64()
+    );
+    print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
+    Ok((code, Some(site)))
+}
+
+pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
+    render::render_site(&RenderInput {
+        catalog: &loaded.catalog,
+        sources: &loaded.sources,
+        diagnostics: &loaded.diagnostics,
+        config: &loaded.config,
+    })
+}
+
+fn serve_cmd(args: &ServeArgs) -> Result<u8> {
+    let format = format_of(&args.common);
+    let (config, sources, config_file) = match pipeline::read_config(&args.common.config)? {
+        Ok(read) => read,
+        Err(bad) => {
+            print(&bad.diagnostics, &bad.sources, format, "configuration is invalid; nothing was built")?;
+            return Ok(2);
+        }
+    };
+    let loaded = pipeline::load(config, sources, Some(config_file));
+    let site = render_loaded(&loaded)?;
+    let summary = format!(
+        "built {} entities ({} files): {}",
+        loaded.catalog.len(),
+        site.len(),
+        emit::counts(&loaded.diagnostics)
+    );
+    print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
+    let server = serve::Server::bind(args.port)?;
+    eprintln!("serving on http://{}/ (Ctrl-C to stop)", server.addr());
+    server.run(std::sync::Arc::new(site));
+    Ok(0)
+}
+
+const INIT_CONFIG: &str = r#"# Backlot configuration. Reference: docs/configuration.md
+title: My Developer Portal
+# base_url: https://portal.example.org/
+
+catalog:
+  locations:
+    # Crawl this folder (and below) for catalog-info.yaml files,
+    # skipping .git, node_modules, target and .gitignore'd paths.
+    - type: dir
+      target: .
+"#;
+
+const INIT_ENTITY: &str = r#"# A Backstage entity descriptor: https://backstage.io/docs/features/software-catalog/descriptor-format
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: my-service
+  title: My Service
+  description: What this service does, in one sentence.
+  tags:
+    - example
+  links:
+    - url: https://example.org/runbook
+      title: Runbook
+spec:
+  type: service
+  lifecycle: experimental
+  owner: my-team
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: my-team
+  description: The team that owns my-service.
+spec:
+  type: team
+  children: []
+"#;
+
+/// `backlot init [DIR]`: never overwrites an existing file.
+pub fn init(dir: &Path) -> Result<()> {
+    let config = dir.join("backlot.yaml");
+    let entity = dir.join("catalog-info.yaml");
+    for path in [&config, &entity] {
+        if path.exists() {
+            bail!("{} already exists; init never overwrites files", path.display());
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(&config, INIT_CONFIG).with_context(|| format!("writing {}", config.display()))?;
+    std::fs::write(&entity, INIT_ENTITY).with_context(|| format!("writing {}", entity.display()))?;
+    eprintln!(
+        "wrote {} and {}\nnext: cd {} && backlot serve",
+        config.display(),
+        entity.display(),
+        dir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,520 @@
+//! Crawling: from the configured locations to entity [`Candidate`]s.
+//!
+//! A worklist of files to read, seeded by `catalog.locations` and grown by
+//! every `Location` entity found (spec/catalog.md §8), processed in waves:
+//! the files of a wave are read and parsed in parallel, then, in order,
+//! their placeholders are substituted and their Locations add the next
+//! wave. The order of candidates is therefore stable run to run, which
+//! matters because the first file to deliver an entity ref wins.
+//!
+//! All reads go through [`local::Roots`]: nothing outside the crawl roots
+//! (the config folder and each `dir` location) is ever read.
+
+pub mod local;
+pub mod placeholder;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::catalog::Candidate;
+use crate::config::{Config, LocationConfig, LocationType, Rule};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::validate::{self, ValidateOptions};
+use crate::model::yaml::{self, Key, Map, Node, Value};
+use crate::model::{EntityRef, Origin};
+use crate::source::{FileId, SourceDb, SourceFile, Span, display_path};
+
+use local::{ReadError, Roots};
+
+/// A file to read, and why.
+#[derive(Debug, Clone)]
+struct Request {
+    path: PathBuf,
+    /// Where the request was written (a config entry or a Location target).
+    requested_at: Option<Span>,
+    /// `managed-by-origin-location` for everything read through it.
+    origin_location: String,
+    rules: Vec<Rule>,
+    /// Canonical paths of the files that led here, for cycle detection.
+    chain: Vec<PathBuf>,
+    /// `presence: optional`: a missing file is not an error.
+    optional: bool,
+    /// The Location entity that asked for this file.
+    parent_location: Option<EntityRef>,
+}
+
+/// What crawling produced.
+#[derive(Debug, Default)]
+pub struct Crawl {
+    pub candidates: Vec<Candidate>,
+    pub roots: Roots,
+}
+
+/// Reads every configured location and everything its Locations point at.
+///
+/// `config_file` is the registered backlot.yaml, if any: each config
+/// location then also becomes a generated Location entity, as in Backstage.
+pub fn crawl(config: &Config, config_file: Option<FileId>, sources: &mut SourceDb, diags: &mut Diagnostics) -> Crawl {
+    let mut out = Crawl::default();
+    if let Err(e) = out.roots.add(&config.root) {
+        diags.push(Diagnostic::new(
+            Code::FileNotFound,
+            format!("cannot open the config folder {}: {e}", config.root.display()),
+        ));
+        return out;
+    }
+    let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    let mut queue = Vec::new();
+    for location in &config.catalog.locations {
+        seed(location, config, config_file, &display_base, &mut out, &mut queue, diags);
+    }
+
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let options = ValidateOptions {
+        custom_kinds: &config.catalog.custom_kinds,
+    };
+    while !queue.is_empty() {
+        let wave = std::mem::take(&mut queue);
+        // Read and parse in parallel; everything after is sequential and in
+        // request order.
+        let reads: Vec<(Request, Result<(PathBuf, String), ReadError>)> = wave
+            .into_par_iter()
+            .map(|req| {
+                let read = out.roots.read(&req.path);
+                (req, read)
+            })
+            .collect();
+        let mut parsed = Vec::new();
+        for (req, read) in reads {
+            match read {
+                Ok((canonical, text)) => {
+                    if req.chain.contains(&canonical) {
+                        diags.push(cycle(&req, &canonical, &display_base));
+                        continue;
+                    }
+                    if !seen.insert(canonical.clone()) {
+                        continue; // already read through another Location
+                    }
+                    let file = sources.add(SourceFile {
+                        display: display_path(&canonical, &display_base),
+                        path: canonical.clone(),
+                        text: Some(text),
+                    });
+                    parsed.push((req, canonical, file));
+                }
+                Err(err) => {
+                    if let Some(d) = read_error(&req, err, &display_base) {
+                        diags.push(d);
+                    }
+                }
+            }
+        }
+        let documents: Vec<(Vec<yaml::Document>, Vec<Diagnostic>)> = parsed
+            .par_iter()
+            .map(|(_, _, file)| {
+                let text = sources.get(*file).text.as_deref().unwrap_or_default();
+                yaml::parse_documents(text, *file)
+            })
+            .collect();
+        for ((req, canonical, file), (docs, found)) in parsed.into_iter().zip(documents) {
+            diags.extend(found.into_iter().map(|d| note_backstage_blocks_siblings(d, &req)));
+            for doc in docs {
+                let more = process_document(doc, &req, &canonical, file, &display_base, &options, &mut out, sources, diags);
+                queue.extend(more);
+            }
+        }
+    }
+    out
+}
+
+/// Turns one config location into requests.
+fn seed(
+    location: &LocationConfig,
+    config: &Config,
+    config_file: Option<FileId>,
+    display_base: &Path,
+    out: &mut Crawl,
+    queue: &mut Vec<Request>,
+    diags: &mut Diagnostics,
+) {
+    let target = local::normalize(&display_base.join(&location.target));
+    let request = |path: PathBuf, origin: &str| Request {
+        path,
+        requested_at: Some(location.span),
+        origin_location: origin.to_string(),
+        rules: location.rules.clone(),
+        chain: Vec::new(),
+        optional: false,
+        parent_location: None,
+    };
+    let type_name = match location.location_type {
+        LocationType::File => "file",
+        LocationType::Dir => "dir",
+        LocationType::Url => "url",
+    };
+    let target_text = match location.location_type {
+        LocationType::Url => location.target.clone(),
+        _ => target.display().to_string(),
+    };
+    if let Some(file) = config_file {
+        let location_ref = format!("{type_name}:{target_text}");
+        let root = config_location_entity(type_name, &target_text, location.span);
+        out.candidates.push(Candidate {
+            origin: Origin {
+                file,
+                span: location.span,
+                doc_index: 0,
+            },
+            root,
+            location: location_ref.clone(),
+            origin_location: location_ref,
+            location_rules: location.rules.clone(),
+        });
+    }
+    match location.location_type {
+        LocationType::Url => diags.push(
+            Diagnostic::new(
+                Code::LocationUnsupportedType,
+                format!("url location {} is not read: git and URL crawling are not supported yet", location.target),
+            )
+            .at(location.span)
+            .help("clone the repository next to backlot.yaml and use a `dir` location for it"),
+        ),
+        LocationType::File => {
+            let origin = format!("file:{target_text}");
+            if local::has_glob_chars(&location.target) {
+                match local::expand_glob(&target) {
+                    Ok(matches) if matches.is_empty() => diags.push(
+                        Diagnostic::new(
+                            Code::LocationGlobNoMatch,
+                            format!("file location {} matches no file", location.target),
+                        )
+                        .at(location.span)
+                        .help("check the pattern; it is relative to the folder of backlot.yaml"),
+                    ),
+                    Ok(matches) => queue.extend(matches.into_iter().map(|p| request(p, &origin))),
+                    Err(e) => diags.push(
+                        Diagnostic::new(Code::ConfigInvalid, format!("invalid glob {}: {e}", location.target))
+                            .at(location.span),
+                    ),
+                }
+            } else {
+                queue.push(request(target, &origin));
+            }
+        }
+        LocationType::Dir => {
+            let origin = format!("dir:{target_text}");
+            match out.roots.add(&target) {
+                Ok(canonical) if canonical.is_dir() => {
+                    let found = local::find_descriptors(&canonical, &config.catalog.descriptor_names);
+                    if found.is_empty() {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::LocationGlobNoMatch,
+                                format!(
+                                    "dir location {} holds no file named {}",
+                                    location.target,
+                                    config.catalog.descriptor_names.join(" or ")
+                                ),
+                            )
+                            .at(location.span)
+                            .help("check the folder, or set catalog.descriptor_names in backlot.yaml"),
+                        );
+                    }
+                    queue.extend(found.into_iter().map(|p| request(p, &origin)));
+                }
+                _ => diags.push(
+                    Diagnostic::new(
+                        Code::FileNotFound,
+                        format!("dir location {} is not a folder", location.target),
+                    )
+                    .at(location.span)
+                    .help("the target is relative to the folder of backlot.yaml"),
+                ),
+            }
+        }
+    }
+}
+
+/// Envelope check, placeholders, candidate; follows a valid Location.
+#[allow(clippy::too_many_arguments)]
+fn process_document(
+    doc: yaml::Document,
+    req: &Request,
+    canonical: &Path,
+    file: FileId,
+    display_base: &Path,
+    options: &ValidateOptions,
+    out: &mut Crawl,
+    sources: &mut SourceDb,
+    diags: &mut Diagnostics,
+) -> Vec<Request> {
+    let mut root = doc.root;
+    if root.as_map().is_none() {
+        diags.push(note_backstage_blocks_siblings(
+            Diagnostic::new(
+                Code::YamlNotAMapping,
+                format!("Expected object at root, got {}", js_typeof(&root)),
+            )
+            .at(root.span)
+            .help("each YAML document must be one entity: a mapping with apiVersion, kind, metadata and spec"),
+            req,
+        ));
+        return Vec::new();
+    }
+    if let Err(d) = validate::check_envelope(&root) {
+        diags.push(note_backstage_blocks_siblings(d, req));
+        return Vec::new();
+    }
+    let candidate_ref = written_ref(&root);
+    if req.parent_location.is_some() && candidate_ref.is_some() && req.parent_location == candidate_ref {
+        diags.push(
+            Diagnostic::new(
+                Code::LocationSelfReference,
+                format!("{} reads a file that defines the Location itself; ignored", candidate_ref.as_ref().expect("checked")),
+            )
+            .at(root.span)
+            .help("a Location must not list its own file among its targets"),
+        );
+        return Vec::new();
+    }
+    let found = placeholder::substitute(
+        &mut root,
+        &mut placeholder::Context {
+            file: canonical,
+            roots: &out.roots,
+            sources,
+            display_base,
+            entity: candidate_ref.as_ref().map(|r| r.canonical().to_string()),
+        },
+    );
+    let failed = found.iter().any(Diagnostic::is_error);
+    diags.extend(found);
+    if failed {
+        return Vec::new();
+    }
+    let is_location = root.get("kind").and_then(Node::as_str) == Some("Location");
+    let follow = is_location && validate::validate(&root, options).is_ok();
+    let next = if follow {
+        location_targets(&root, req, canonical, display_base, candidate_ref, diags)
+    } else {
+        Vec::new()
+    };
+    out.candidates.push(Candidate {
+        origin: Origin {
+            file,
+            span: root.span,
+            doc_index: doc.index,
+        },
+        root,
+        location: format!("file:{}", canonical.display()),
+        origin_location: req.origin_location.clone(),
+        location_rules: req.rules.clone(),
+    });
+    next
+}
+
+/// The files a valid Location entity asks for (§8.2).
+fn location_targets(
+    root: &Node,
+    req: &Request,
+    canonical: &Path,
+    display_base: &Path,
+    this: Option<EntityRef>,
+    diags: &mut Diagnostics,
+) -> Vec<Request> {
+    let Some(spec) = root.get("spec") else { return Vec::new() };
+    let location_type = spec.get("type").and_then(Node::as_str).unwrap_or("file");
+    let optional = spec.get("presence").and_then(Node::as_str) == Some("optional");
+    let mut targets: Vec<&Node> = Vec::new();
+    targets.extend(spec.get("target"));
+    targets.extend(spec.get("targets").and_then(Node::as_seq).into_iter().flatten());
+    let entity = this.as_ref().map(|r| r.canonical().to_string()).unwrap_or_default();
+    let mut chain = req.chain.clone();
+    chain.push(canonical.to_path_buf());
+    let mut out = Vec::new();
+    for node in targets {
+        let Some(target) = node.as_str() else { continue };
+        if location_type != "file" {
+            diags.push(
+                Diagnostic::new(
+                    Code::LocationUnsupportedType,
+                    format!("{location_type} target {target} is not read: only file locations are supported yet"),
+                )
+                .at(node.span)
+                .entity(entity.clone())
+                .help("clone the repository next to backlot.yaml and point a `dir` location at it"),
+            );
+            continue;
+        }
+        if target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR) {
+            diags.push(
+                Diagnostic::new(
+                    Code::LocationInvalidTarget,
+                    format!("cannot handle file type location {target} that ends with a path separator"),
+                )
+                .at(node.span)
+                .entity(entity.clone())
+                .help("name files or a glob, e.g. `./teams/*.yaml`"),
+            );
+            continue;
+        }
+        // Backstage joins targets starting with `.` to the folder of the
+        // file; others are used as written, i.e. relative to its backend's
+        // working directory, for which the config folder stands in here.
+        let base = if target.starts_with('.') {
+            canonical.parent().unwrap_or(Path::new("/")).to_path_buf()
+        } else {
+            display_base.to_path_buf()
+        };
+        let path = local::normalize(&base.join(target));
+        let request = |path: PathBuf| Request {
+            path,
+            requested_at: Some(node.span),
+            origin_location: req.origin_location.clone(),
+            rules: req.rules.clone(),
+            chain: chain.clone(),
+            optional,
+            parent_location: this.clone(),
+        };
+        if local::has_glob_chars(target) {
+            match local::expand_glob(&path) {
+                Ok(matches) if matches.is_empty() && !optional => diags.push(
+                    Diagnostic::new(Code::LocationGlobNoMatch, format!("target {target} matches no file"))
+                        .at(node.span)
+                        .entity(entity.clone())
+                        .help("check the pattern; `./` targets are relative to this file's folder"),
+                ),
+                Ok(matches) => out.extend(matches.into_iter().map(&request)),
+                Err(e) => diags.push(
+                    Diagnostic::new(Code::LocationInvalidTarget, format!("invalid glob {target}: {e}"))
+                        .at(node.span)
+                        .entity(entity.clone()),
+                ),
+            }
+        } else {
+            out.push(request(path));
+        }
+    }
+    out
+}
+
+fn read_error(req: &Request, err: ReadError, display_base: &Path) -> Option<Diagnostic> {
+    let shown = display_path(&req.path, display_base);
+    let d = match err {
+        ReadError::NotFound if req.optional => return None,
+        ReadError::NotFound => Diagnostic::new(Code::FileNotFound, format!("file {shown} does not exist"))
+            .help("fix the target, or set `presence: optional` on the Location if the file may be absent"),
+        ReadError::OutsideRoots(real) => Diagnostic::new(
+            Code::FileOutsideRoot,
+            format!(
+                "{shown} resolves to {}, outside every crawl root; it was not read",
+                real.display()
+            ),
+        )
+        .help("Backlot reads only the folder holding backlot.yaml and the `dir` locations' folders; add the folder as a `dir` location if it is trusted"),
+        ReadError::TooLarge(n) => Diagnostic::new(
+            Code::FileTooLarge,
+            format!("{shown} is {n} bytes, over the {} byte limit; it was not read", local::MAX_FILE_BYTES),
+        )
+        .help("descriptor files are small; move large API definitions to their own file and keep descriptors small"),
+        ReadError::NotUtf8 => Diagnostic::new(Code::FileNotUtf8, format!("{shown} is not UTF-8 text; it was not read"))
+            .help("save the file as UTF-8"),
+        ReadError::NotAFile => Diagnostic::new(Code::FileUnreadable, format!("{shown} is not a regular file"))
+            .help("Location targets must name files"),
+        ReadError::Io(e) => Diagnostic::new(Code::FileUnreadable, format!("file {shown} could not be read, {e}")),
+    };
+    Some(d.at_opt(req.requested_at))
+}
+
+fn cycle(req: &Request, canonical: &Path, display_base: &Path) -> Diagnostic {
+    let path: Vec<String> = req
+        .chain
+        .iter()
+        .chain(std::iter::once(&canonical.to_path_buf()))
+        .map(|p| display_path(p, display_base))
+        .collect();
+    Diagnostic::new(
+        Code::LocationCycle,
+        format!("Location cycle: {}; the file is read once", path.join(" → ")),
+    )
+    .at_opt(req.requested_at)
+    .help("remove the target that points back to a file already on the path")
+}
+
+/// Backstage fails the whole Location when one of its files is broken, so
+/// none of the siblings appear there (spec/catalog.md §8.4). Backlot keeps
+/// them; the help says so, so that nobody is surprised after migrating.
+fn note_backstage_blocks_siblings(d: Diagnostic, req: &Request) -> Diagnostic {
+    if req.parent_location.is_none() {
+        return d;
+    }
+    let note = "note: Backstage would also skip every other entity read by the same Location until this is fixed; Backlot keeps them";
+    let help = match d.help {
+        Some(h) => format!("{h}. {note}"),
+        None => note.to_string(),
+    };
+    Diagnostic { help: Some(help), ..d }
+}
+
+fn written_ref(root: &Node) -> Option<EntityRef> {
+    let kind = root.get("kind")?.as_str()?;
+    let meta = root.get("metadata")?;
+    let name = meta.get("name")?.as_str()?;
+    let ns = meta
+        .get("namespace")
+        .and_then(Node::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("default");
+    Some(EntityRef::new(kind, ns, name))
+}
+
+/// JavaScript's `typeof` as Backstage's message uses it (an array is
+/// `object`).
+fn js_typeof(node: &Node) -> &'static str {
+    match node.value {
+        Value::Null | Value::Seq(_) | Value::Map(_) => "object",
+        Value::Bool(_) => "boolean",
+        Value::Int(_) | Value::Float(_) => "number",
+        Value::Str(_) => "string",
+    }
+}
+
+/// The Location entity Backstage makes of a config location
+/// (`ConfigLocationEntityProvider`): named `generated-<sha1 of type:target>`.
+pub fn config_location_entity(type_name: &str, target: &str, span: Span) -> Node {
+    let location = format!("{type_name}:{target}");
+    let name = format!("generated-{}", sha1_smol::Sha1::from(location.as_bytes()).digest());
+    let s = |t: &str| Node::str(t, span);
+    let map = |entries: Vec<(&str, Node)>| {
+        Node::new(
+            Value::Map(Map {
+                entries: entries
+                    .into_iter()
+                    .map(|(k, v)| (Key { text: k.to_string(), span }, v))
+                    .collect(),
+            }),
+            span,
+        )
+    };
+    map(vec![
+        ("apiVersion", s("backstage.io/v1alpha1")),
+        ("kind", s("Location")),
+        (
+            "metadata",
+            map(vec![
+                ("name", s(&name)),
+                (
+                    "annotations",
+                    map(vec![
+                        ("backstage.io/managed-by-location", s(&location)),
+                        ("backstage.io/managed-by-origin-location", s(&location)),
+                    ]),
+                ),
+            ]),
+        ),
+        ("spec", map(vec![("type", s(type_name)), ("target", s(target))])),
+    ])
+}

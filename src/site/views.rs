@@ -1,0 +1,408 @@
+//! What templates see: small serializable view structs, and nothing else.
+//!
+//! These types are the theme API. A theme's templates read them by field
+//! name, so renaming a field breaks every theme that overrides a template:
+//! add fields freely, rename or remove them only with a changelog entry.
+//! Domain types (`Entity`, `Catalog`, `Node`) never reach a template.
+//!
+//! Every template gets two variables: `site` ([`SiteView`], the same shape
+//! on every page) and `page` (one of the `*Page` structs below, depending on
+//! the template). Conventions that keep themes safe without thinking:
+//!
+//! - every `href`/`src` field holds either a relative link that Backlot
+//!   built, or an input URL that passed the scheme filter (http, https,
+//!   mailto); when a URL failed the filter the `href` is `null` and the text
+//!   is still there to show. Templates never build URLs from input fields;
+//! - all text is raw (not HTML): Tera's autoescaping of `.html` templates
+//!   escapes it. Nothing here is meant for `| safe`;
+//! - optional values are `null` (never absent), so `{% if x %}` works;
+//! - lists are already sorted for display.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The same on every page: layout data (`site` in templates).
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    /// The portal title (`title` in backlot.yaml).
+    pub title: String,
+    /// Relative prefix from this page to the site root (`""`, `"../../"`).
+    pub root: String,
+    /// Links of the main navigation.
+    pub nav: Nav,
+    /// Which navigation entry this page belongs to: `home`, `catalog` or
+    /// `health` (for `aria-current`).
+    pub section: &'static str,
+    /// Absolute URL of this page when `base_url` is configured.
+    pub canonical: Option<String>,
+    /// Theme static files: name under `static/` (`backlot.css`) → href.
+    /// CSS and JS names carry a content hash, so they can be cached forever.
+    pub assets: BTreeMap<String, String>,
+    /// Counts of the build's diagnostics (for a badge in the header).
+    pub health: HealthCounts,
+}
+
+/// Links of the main navigation, relative to the current page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Nav {
+    pub home: String,
+    pub catalog: String,
+    pub health: String,
+    /// The JSON API (`api/catalog/entities.json`).
+    pub api: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct HealthCounts {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// A link to an entity, or the text of a reference to a missing one.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityLink {
+    /// The reference as Backstage shows it (`EntityRef::humanize`: the kind
+    /// is left out when it is the field's default kind, the namespace when it
+    /// is `default`).
+    pub text: String,
+    /// Link to the entity page; `null` when the target is not in the catalog.
+    pub href: Option<String>,
+    /// Tooltip: the entity's title and full ref, or why it is missing.
+    pub tooltip: String,
+    /// True when the target is not in the catalog (render with class
+    /// `ref-missing`, never as a link).
+    pub missing: bool,
+    /// The kind as written (`Component`).
+    pub kind: String,
+    /// The target's `metadata.description`, when it exists.
+    pub description: Option<String>,
+}
+
+/// A link taken from input (`metadata.links`, annotations): `href` is set
+/// only for http, https and mailto URLs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalLink {
+    /// The link's title, else the URL.
+    pub text: String,
+    /// The URL as written (shown as text when `href` is null).
+    pub url: String,
+    /// The URL to put in `href`, when its scheme is allowed.
+    pub href: Option<String>,
+    /// `metadata.links[].type`, when given.
+    pub link_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// Entities of one kind within a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindGroup {
+    pub kind: String,
+    pub items: Vec<EntityLink>,
+}
+
+/// One relation type of an entity, e.g. "Depends on".
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationSection {
+    /// Backstage's relation type (`dependsOn`): usable as an HTML id.
+    pub id: &'static str,
+    /// Heading, e.g. "Depends on".
+    pub title: &'static str,
+    /// Number of targets over all groups.
+    pub count: usize,
+    /// Targets grouped by kind, kinds in display order.
+    pub groups: Vec<KindGroup>,
+}
+
+/// A diagnostic shown on an entity page, linking to the health page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// Stable code, e.g. `relation/dangling-ref`.
+    pub code: String,
+    pub message: String,
+    /// `line:column` in the entity's file, when known.
+    pub position: Option<String>,
+    /// Link to the entry on the health page.
+    pub href: String,
+}
+
+/// The About card: what every entity page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct About {
+    /// Canonical ref, `component:default/artist-web`.
+    pub entity_ref: String,
+    /// Kind as written (`Component`).
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// `metadata.title`, else the name.
+    pub display_name: String,
+    /// `metadata.title` only.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `spec.type`.
+    pub spec_type: Option<String>,
+    /// `spec.lifecycle`.
+    pub lifecycle: Option<String>,
+    pub owner: Option<EntityLink>,
+    /// The System this entity is part of.
+    pub system: Option<EntityLink>,
+    /// The Domain a System is part of.
+    pub domain: Option<EntityLink>,
+    pub tags: Vec<String>,
+    pub labels: Vec<KeyValue>,
+    pub links: Vec<ExternalLink>,
+    /// From `backstage.io/view-url`.
+    pub view_source: Option<ExternalLink>,
+    /// From `backstage.io/edit-url`.
+    pub edit_source: Option<ExternalLink>,
+    /// From `backstage.io/source-location` (`url:` prefix removed).
+    pub source_location: Option<ExternalLink>,
+    /// Every annotation, sorted by key.
+    pub annotations: Vec<KeyValue>,
+}
+
+/// `page` of every entity template (`entity.html`, `group.html`,
+/// `user.html`, `api.html`, `template.html`, `location.html`). Exactly one
+/// of the kind-specific fields is set, matching the template.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityPage {
+    pub about: About,
+    /// Relation sections in a fixed order; sections the kind-specific part
+    /// shows itself (a group's members, ...) are left out.
+    pub relations: Vec<RelationSection>,
+    /// Diagnostics about this entity.
+    pub problems: Vec<Problem>,
+    /// The descriptor file, as shown to people.
+    pub defined_in: String,
+    /// Link to this entity in the JSON API.
+    pub api_href: String,
+    pub group: Option<GroupView>,
+    pub user: Option<UserView>,
+    pub api: Option<ApiView>,
+    pub template: Option<TemplateView>,
+    pub location: Option<LocationView>,
+}
+
+/// `spec.profile` of a Group or User.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// `mailto:` link for the email.
+    pub email_href: Option<String>,
+    /// The picture URL, only when it is http(s).
+    pub picture: Option<String>,
+}
+
+/// An entity owned by a group or user; `via` names the descendant group
+/// that owns it when it is not the page's own entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnedItem {
+    pub link: EntityLink,
+    pub via: Option<EntityLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnedGroup {
+    pub kind: String,
+    pub items: Vec<OwnedItem>,
+}
+
+/// The org part of a Group page.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub profile: Profile,
+    /// `childOf`: normally one.
+    pub parents: Vec<EntityLink>,
+    /// `parentOf`.
+    pub children: Vec<EntityLink>,
+    /// `hasMember`.
+    pub members: Vec<EntityLink>,
+    /// Everything owned by this group and its descendant groups, by kind.
+    pub owned: Vec<OwnedGroup>,
+    pub owned_count: usize,
+}
+
+/// The org part of a User page.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub profile: Profile,
+    /// `memberOf`.
+    pub groups: Vec<EntityLink>,
+    /// Owned directly by the user, by kind.
+    pub owned: Vec<OwnedGroup>,
+    pub owned_count: usize,
+}
+
+/// The API part of an API page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiView {
+    /// `spec.definition`, raw text (show it in `<pre>`).
+    pub definition: Option<String>,
+    /// `spec.remotes` of `mcp-server` APIs.
+    pub remotes: Vec<ExternalLink>,
+}
+
+/// A Template entity, read-only: its form pages and steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateView {
+    pub parameters: Vec<FormPage>,
+    pub steps: Vec<TemplateStep>,
+}
+
+/// One page of a template's form (`spec.parameters[]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FormPage {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub fields: Vec<FormField>,
+}
+
+/// One property of a form page.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormField {
+    pub name: String,
+    pub title: Option<String>,
+    pub field_type: Option<String>,
+    pub description: Option<String>,
+    pub required: bool,
+    /// `enum` values, each as text (JSON for non-strings).
+    pub enum_values: Vec<String>,
+    /// `default`, as text (JSON for non-strings).
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateStep {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub action: Option<String>,
+}
+
+/// The Location part of a Location page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationView {
+    pub location_type: Option<String>,
+    /// `spec.target` and `spec.targets`, as written.
+    pub targets: Vec<String>,
+}
+
+/// A kind with its entity count and where to browse it.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindCount {
+    /// Lower-case kind (`component`): the `filters[kind]` value.
+    pub key: String,
+    /// The kind as written (`Component`).
+    pub label: String,
+    pub count: usize,
+    /// The static per-kind list (works without JavaScript).
+    pub list_href: String,
+    /// The catalog index filtered on this kind.
+    pub filter_href: String,
+}
+
+/// `page` of `home.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HomePage {
+    pub total: usize,
+    pub kinds: Vec<KindCount>,
+}
+
+/// `page` of `catalog.html`: the filterable index. The rows themselves are
+/// in `data_href` (a script setting `window.BACKLOT_CATALOG`), rendered by
+/// `static/catalog.js`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogPage {
+    pub total: usize,
+    pub kinds: Vec<KindCount>,
+    /// The data script (`entities-index.js`).
+    pub data_href: String,
+    /// Rows per page of the JavaScript table.
+    pub page_size: usize,
+}
+
+/// One row of a static per-kind list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListRow {
+    pub link: EntityLink,
+    pub display_name: String,
+    pub spec_type: Option<String>,
+    pub owner: Option<EntityLink>,
+    pub lifecycle: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+/// `page` of `kind.html`: one page of the static list of a kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindPage {
+    pub kind: KindCount,
+    /// 1-based.
+    pub page: usize,
+    pub pages: usize,
+    /// 1-based positions of the first and last row shown.
+    pub first: usize,
+    pub last: usize,
+    pub rows: Vec<ListRow>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page_links: Vec<PageLink>,
+}
+
+/// A related location of a diagnostic ("first definition, which wins").
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthNote {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// One diagnostic on the health page.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthItem {
+    /// Anchor id, the target of entity pages' problem links.
+    pub id: String,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    pub code: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+    pub help: Option<String>,
+    /// The entity concerned, when there is one.
+    pub entity: Option<EntityLink>,
+    pub notes: Vec<HealthNote>,
+}
+
+/// Diagnostics of one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthFile {
+    /// The path shown to people; `null` for problems with no file.
+    pub file: Option<String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub items: Vec<HealthItem>,
+}
+
+/// `page` of `health.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthPage {
+    pub errors: usize,
+    pub warnings: usize,
+    pub files: Vec<HealthFile>,
+}

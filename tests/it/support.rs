@@ -1,0 +1,108 @@
+//! The fixture driver: build a portal from a folder, in-process or through
+//! the real binary, and look at what came out.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use backlot::diag::{Code, Diagnostic};
+use backlot::pipeline::{self, Loaded};
+
+/// Absolute path of a fixture folder under tests/fixtures.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A portal under test: its config, what was loaded, and (once rendered)
+/// the site.
+pub struct Portal {
+    pub loaded: Loaded,
+}
+
+impl Portal {
+    /// Loads the portal whose config is `dir/backlot.yaml`.
+    pub fn load(dir: &Path) -> Portal {
+        let (config, sources, file) = pipeline::read_config(&dir.join("backlot.yaml"))
+            .expect("config readable")
+            .unwrap_or_else(|bad| panic!("config invalid: {:?}", bad.diagnostics));
+        Portal {
+            loaded: pipeline::load(config, sources, Some(file)),
+        }
+    }
+
+    /// Canonical refs of every accepted entity, sorted.
+    pub fn refs(&self) -> Vec<String> {
+        self.loaded
+            .catalog
+            .entities
+            .iter()
+            .map(|e| e.entity_ref.canonical().to_string())
+            .collect()
+    }
+
+    pub fn has(&self, canonical: &str) -> bool {
+        self.loaded.catalog.get(canonical).is_some()
+    }
+
+    /// `["ownedBy group:default/team-a", ...]` for one entity, in stored order.
+    pub fn relations(&self, canonical: &str) -> Vec<String> {
+        let entity = self
+            .loaded
+            .catalog
+            .get(canonical)
+            .unwrap_or_else(|| panic!("{canonical} is not in the catalog; have {:?}", self.refs()));
+        let id = self.loaded.catalog.id(&entity.entity_ref).unwrap();
+        self.loaded
+            .catalog
+            .relations_of(id)
+            .iter()
+            .map(|r| format!("{} {}", r.rel.as_str(), r.target))
+            .collect()
+    }
+
+    pub fn diagnostics(&self) -> Vec<&Diagnostic> {
+        self.loaded.diagnostics.iter().collect()
+    }
+
+    pub fn with_code(&self, code: Code) -> Vec<&Diagnostic> {
+        self.loaded.diagnostics.iter().filter(|d| d.code == code).collect()
+    }
+
+    /// `file:line` of a diagnostic, as shown to people.
+    pub fn location(&self, d: &Diagnostic) -> String {
+        let span = d.span.expect("diagnostic has a position");
+        format!("{}:{}", self.loaded.sources.display(span.file), span.start.line)
+    }
+
+    /// Every diagnostic as `code file:line message`, for assertion messages.
+    pub fn dump(&self) -> String {
+        self.loaded
+            .diagnostics
+            .iter()
+            .map(|d| match d.span {
+                Some(_) => format!("{} {} {}", d.code, self.location(d), d.message),
+                None => format!("{} {}", d.code, d.message),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    // RENDER_PLACEHOLDER
+}
+
+/// Writes files (path → content) under a fresh temporary folder.
+pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    dir
+}
+
+/// The real binary, for exit codes and output formats.
+pub fn backlot(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backlot"));
+    cmd.current_dir(dir).env_remove("CI").env("NO_COLOR", "1");
+    cmd
+}
