@@ -105,7 +105,28 @@ pub fn crawl(config: &Config, config_file: Option<FileId>, sources: &mut SourceD
                     parsed.push((req, canonical, file));
                 }
                 Err(err) => {
-                    if let Some(d) = read_error(&req, err, &display_base) {
+                    // A file that exists but cannot be used is reported on
+                    // the file itself; a missing or forbidden one where it
+                    // was asked for.
+                    let at_file = matches!(
+                        err,
+                        ReadError::TooLarge(_) | ReadError::NotUtf8 | ReadError::NotAFile | ReadError::Io(_)
+                    );
+                    if let Some(mut d) = read_error(&req, err, &display_base) {
+                        if at_file {
+                            let canonical = std::fs::canonicalize(&req.path).unwrap_or_else(|_| req.path.clone());
+                            let file = sources.find(&canonical).unwrap_or_else(|| {
+                                sources.add(SourceFile {
+                                    display: display_path(&canonical, &display_base),
+                                    path: canonical.clone(),
+                                    text: None,
+                                })
+                            });
+                            if let Some(requested) = req.requested_at {
+                                d = d.related(requested, "read because of this location");
+                            }
+                            d.span = Some(Span::file_start(file));
+                        }
                         diags.push(d);
                     }
                 }

@@ -1,0 +1,316 @@
+//! The site model: which pages and data files the portal has, and the view
+//! of each page. Pure: no IO, no templates (that is `render`).
+//!
+//! Steps, driven by `render::render_site`:
+//!
+//! 1. [`Site::new`] indexes what many pages need: kinds and their entities,
+//!    the build's diagnostics in health-page order and by entity;
+//! 2. [`Site::pages`] lists every HTML page ([`PageSpec`]: output path,
+//!    template, what it shows). It is cheap: views are built later, one page
+//!    at a time, in parallel, so 20,000 entity views never sit in memory;
+//! 3. [`Site::view`] builds the view structs of one page ([`views`]);
+//! 4. [`Site::data_files`] builds the JSON API, the catalog index data and
+//!    the sitemap.
+//!
+//! Output paths and links come from [`urls`] only.
+
+mod api;
+mod entity;
+mod lists;
+mod org;
+pub mod urls;
+pub mod views;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, EntityId};
+use crate::config::Config;
+use crate::diag::emit::{self, Resolved};
+use crate::diag::{Diagnostics, Severity};
+use crate::model::{EntityRef, Kind};
+use crate::source::SourceDb;
+use views::{EntityLink, HealthCounts, Nav, SiteView};
+
+/// Rows per page of the JavaScript catalog table.
+pub const INDEX_PAGE_SIZE: usize = 50;
+
+/// One HTML page to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageSpec {
+    /// Output path, relative to the site root (`catalog/index.html`).
+    pub path: String,
+    /// Template name under the theme's `templates/`.
+    pub template: &'static str,
+    pub kind: PageKind,
+}
+
+/// What a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Home,
+    CatalogIndex,
+    Health,
+    /// Page `page` (1-based) of the static list of `kinds[kind]`.
+    KindList { kind: usize, page: usize },
+    Entity(EntityId),
+}
+
+/// `page` of a template: one of the page views.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PageView {
+    Home(views::HomePage),
+    Catalog(views::CatalogPage),
+    Kind(views::KindPage),
+    Health(views::HealthPage),
+    Entity(Box<views::EntityPage>),
+}
+
+/// A kind present in the catalog.
+#[derive(Debug, Clone)]
+struct KindInfo {
+    /// Lower-case kind: URL segment and filter value.
+    key: String,
+    /// As written by its first entity.
+    label: String,
+    /// Entities of the kind, in catalog order.
+    ids: Vec<EntityId>,
+}
+
+/// Everything the page builders share; borrowed from the build.
+pub struct Site<'a> {
+    catalog: &'a Catalog,
+    config: &'a Config,
+    sources: &'a SourceDb,
+    /// Diagnostics in health-page order (by file, then position).
+    health: Vec<Resolved<'a>>,
+    /// Canonical entity ref → indices into `health`.
+    problems: HashMap<String, Vec<usize>>,
+    kinds: Vec<KindInfo>,
+    counts: HealthCounts,
+}
+
+impl<'a> Site<'a> {
+    pub fn new(catalog: &'a Catalog, sources: &'a SourceDb, diagnostics: &'a Diagnostics, config: &'a Config) -> Site<'a> {
+        let health = health_order(diagnostics, sources);
+        let mut problems: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in health.iter().enumerate() {
+            if let Some(entity) = d.entity {
+                problems.entry(entity.to_lowercase()).or_default().push(i);
+            }
+        }
+        let counts = HealthCounts {
+            errors: diagnostics.errors(),
+            warnings: diagnostics.warnings(),
+        };
+        Site {
+            catalog,
+            config,
+            sources,
+            health,
+            problems,
+            kinds: kinds_of(catalog),
+            counts,
+        }
+    }
+
+    /// Every HTML page of the portal, in a deterministic order.
+    pub fn pages(&self) -> Vec<PageSpec> {
+        let mut pages = vec![
+            PageSpec { path: urls::HOME.into(), template: "home.html", kind: PageKind::Home },
+            PageSpec { path: urls::CATALOG_INDEX.into(), template: "catalog.html", kind: PageKind::CatalogIndex },
+            PageSpec { path: urls::HEALTH.into(), template: "health.html", kind: PageKind::Health },
+        ];
+        for (k, info) in self.kinds.iter().enumerate() {
+            for page in 1..=page_count(info.ids.len(), urls::KIND_PAGE_SIZE) {
+                pages.push(PageSpec {
+                    path: urls::kind_page(&info.key, page),
+                    template: "kind.html",
+                    kind: PageKind::KindList { kind: k, page },
+                });
+            }
+        }
+        for (id, e) in self.catalog.iter() {
+            pages.push(PageSpec {
+                path: urls::entity_page(&e.entity_ref),
+                template: entity_template(e.kind),
+                kind: PageKind::Entity(id),
+            });
+        }
+        pages
+    }
+
+    /// The two template variables of a page: `site` and `page`. `assets`
+    /// maps theme static file names to their output paths.
+    pub fn view(&self, spec: &PageSpec, assets: &BTreeMap<String, String>) -> (SiteView, PageView) {
+        let from = spec.path.as_str();
+        let page = match spec.kind {
+            PageKind::Home => PageView::Home(lists::home(self, from)),
+            PageKind::CatalogIndex => PageView::Catalog(lists::catalog_index(self, from)),
+            PageKind::Health => PageView::Health(lists::health(self, from)),
+            PageKind::KindList { kind, page } => PageView::Kind(lists::kind_page(self, from, kind, page)),
+            PageKind::Entity(id) => PageView::Entity(Box::new(entity::entity_page(self, from, id))),
+        };
+        (self.site_view(spec, assets), page)
+    }
+
+    /// The JSON API, the catalog index data script and, with `base_url`,
+    /// the sitemap: (output path, bytes).
+    pub fn data_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = api::api_files(self.catalog);
+        files.push((urls::CATALOG_DATA.to_string(), api::index_script(self).into_bytes()));
+        if let Some(base) = &self.config.base_url {
+            let pages = self.pages();
+            files.push((urls::SITEMAP.to_string(), api::sitemap(base, &pages).into_bytes()));
+        }
+        files
+    }
+
+    fn site_view(&self, spec: &PageSpec, assets: &BTreeMap<String, String>) -> SiteView {
+        let from = spec.path.as_str();
+        let section = match spec.kind {
+            PageKind::Home => "home",
+            PageKind::Health => "health",
+            _ => "catalog",
+        };
+        SiteView {
+            title: self.config.title.clone(),
+            root: urls::root_prefix(from),
+            nav: Nav {
+                home: urls::href(from, urls::HOME),
+                catalog: urls::href(from, urls::CATALOG_INDEX),
+                health: urls::href(from, urls::HEALTH),
+                api: urls::href(from, urls::API_ENTITIES),
+            },
+            section,
+            canonical: self.config.base_url.as_deref().map(|base| urls::absolute(base, from)),
+            assets: assets
+                .iter()
+                .map(|(name, path)| (name.clone(), urls::href(from, path)))
+                .collect(),
+            health: self.counts,
+        }
+    }
+
+    /// A link to `target` from page `from`, or the text of a missing one.
+    /// `default_kind` is left out of the text (Backstage's humanize).
+    fn entity_link(&self, from: &str, target: &EntityRef, default_kind: Option<&str>) -> EntityLink {
+        match self.catalog.id(target) {
+            Some(id) => self.link_to(from, id, default_kind),
+            None => EntityLink {
+                text: target.humanize(default_kind),
+                href: None,
+                tooltip: format!("{} is not in the catalog", target.canonical()),
+                missing: true,
+                kind: target.kind.clone(),
+                description: None,
+            },
+        }
+    }
+
+    /// A link to an entity of the catalog, shown with its own ref (the
+    /// case its file wrote, not the referrer's).
+    fn link_to(&self, from: &str, id: EntityId, default_kind: Option<&str>) -> EntityLink {
+        let e = &self.catalog.entities[id];
+        let tooltip = match &e.metadata.title {
+            Some(title) => format!("{title} ({})", e.entity_ref.canonical()),
+            None => e.entity_ref.canonical().to_string(),
+        };
+        EntityLink {
+            text: e.entity_ref.humanize(default_kind),
+            href: Some(urls::href(from, &urls::entity_page(&e.entity_ref))),
+            tooltip,
+            missing: false,
+            kind: e.entity_ref.kind.clone(),
+            description: e.metadata.description.clone(),
+        }
+    }
+
+    fn kind_count(&self, from: &str, k: usize) -> views::KindCount {
+        let info = &self.kinds[k];
+        views::KindCount {
+            key: info.key.clone(),
+            label: info.label.clone(),
+            count: info.ids.len(),
+            list_href: urls::href(from, &urls::kind_page(&info.key, 1)),
+            filter_href: format!(
+                "{}?filters[kind]={}",
+                urls::href(from, urls::CATALOG_INDEX),
+                urls::encode_segment(&info.key)
+            ),
+        }
+    }
+}
+
+/// The template of an entity page.
+fn entity_template(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Group => "group.html",
+        Kind::User => "user.html",
+        Kind::Api => "api.html",
+        Kind::Template => "template.html",
+        Kind::Location => "location.html",
+        _ => "entity.html",
+    }
+}
+
+fn page_count(rows: usize, per_page: usize) -> usize {
+    rows.div_ceil(per_page).max(1)
+}
+
+/// Display order of kinds: Backstage's built-in kinds in their usual order,
+/// then other kinds alphabetically.
+fn kind_rank(kind_lower: &str) -> (usize, String) {
+    let builtin = Kind::BUILT_IN
+        .iter()
+        .position(|k| k.eq_ignore_ascii_case(kind_lower))
+        .unwrap_or(Kind::BUILT_IN.len());
+    (builtin, kind_lower.to_string())
+}
+
+fn kinds_of(catalog: &Catalog) -> Vec<KindInfo> {
+    let mut by_key: BTreeMap<(usize, String), KindInfo> = BTreeMap::new();
+    for (id, e) in catalog.iter() {
+        let key = e.entity_ref.kind_lower().to_string();
+        by_key
+            .entry(kind_rank(&key))
+            .or_insert_with(|| KindInfo {
+                key,
+                label: e.entity_ref.kind.clone(),
+                ids: Vec::new(),
+            })
+            .ids
+            .push(id);
+    }
+    by_key.into_values().collect()
+}
+
+/// Resolves every diagnostic and sorts them as the health page lists them:
+/// by file, position, code; problems without a file last.
+fn health_order<'a>(diagnostics: &'a Diagnostics, sources: &'a SourceDb) -> Vec<Resolved<'a>> {
+    let mut resolved: Vec<Resolved<'a>> = diagnostics.iter().map(|d| emit::resolve(d, sources)).collect();
+    resolved.sort_by(|a, b| {
+        let key = |d: &Resolved<'a>| (d.file.is_none(), d.file, d.line, d.column, d.code, d.message);
+        key(a).cmp(&key(b))
+    });
+    resolved
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// Anchor id of the `index`-th entry of the health page.
+fn problem_anchor(index: usize) -> String {
+    format!("problem-{}", index + 1)
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
