@@ -6,7 +6,8 @@
 //! on relative paths from `file` locations, "could not form a URL"; we
 //! follow the documentation and pin the difference in the conformance
 //! test.) A leading `/` means the root of the crawl root holding the file,
-//! which stands in for the repository root. Reads are confined like every
+//! which stands in for the repository root: the nearest folder above the
+//! file that holds `.git`, or else the crawl root. Reads are confined like every
 //! other read. Remote URLs are not fetched: builds have no network access.
 
 use std::path::Path;
@@ -60,6 +61,17 @@ fn walk(node: &mut Node, cx: &mut Context, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The repository holding `file`: the nearest ancestor with a `.git`
+/// entry inside the crawl root, else the crawl root itself.
+fn repository_root<'a>(file: &'a Path, roots: &'a Roots) -> Option<&'a Path> {
+    let root = roots.root_of(file)?;
+    file.ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(root))
+        .find(|dir| dir.join(".git").exists())
+        .or(Some(root))
+}
+
 fn resolve(key: &str, arg: &Node, span: Span, cx: &mut Context, diags: &mut Vec<Diagnostic>) -> Option<Node> {
     let with_entity = |d: Diagnostic, cx: &Context| match &cx.entity {
         Some(e) => d.entity(e.clone()),
@@ -93,7 +105,7 @@ fn resolve(key: &str, arg: &Node, span: Span, cx: &mut Context, diags: &mut Vec<
     }
     let base_dir = cx.file.parent().unwrap_or(Path::new("/"));
     let path = match target.strip_prefix('/') {
-        Some(from_root) => cx.roots.root_of(cx.file).unwrap_or(base_dir).join(from_root),
+        Some(from_root) => repository_root(cx.file, cx.roots).unwrap_or(base_dir).join(from_root),
         None => base_dir.join(target),
     };
     let (canonical, text) = match cx.roots.read(&path) {
