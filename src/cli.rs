@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::emit::{self, Format};
 use crate::diag::Diagnostics;
+use crate::diag::emit::{self, Format};
 use crate::output::{self, OutputSet};
 use crate::pipeline::{self, Loaded};
 use crate::render::{self, RenderInput};
@@ -22,7 +22,11 @@ use crate::serve;
 use crate::source::SourceDb;
 
 #[derive(Debug, Parser)]
-#[command(name = "backlot", version, about = "Build a static developer portal from Backstage catalog files")]
+#[command(
+    name = "backlot",
+    version,
+    about = "Build a static developer portal from Backstage catalog files"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -111,7 +115,12 @@ fn format_of(args: &CommonArgs) -> Format {
     }
 }
 
-fn print(diagnostics: &Diagnostics, sources: &SourceDb, format: Format, summary: &str) -> Result<()> {
+fn print(
+    diagnostics: &Diagnostics,
+    sources: &SourceDb,
+    format: Format,
+    summary: &str,
+) -> Result<()> {
     match format {
         Format::Json => {
             let stdout = std::io::stdout();
@@ -146,7 +155,12 @@ fn build(args: &CommonArgs, out: Option<&Path>) -> Result<(u8, Option<OutputSet>
     let (config, sources, config_file) = match pipeline::read_config(&args.config)? {
         Ok(read) => read,
         Err(bad) => {
-            print(&bad.diagnostics, &bad.sources, format, "configuration is invalid; nothing was built")?;
+            print(
+                &bad.diagnostics,
+                &bad.sources,
+                format,
+                "configuration is invalid; nothing was built",
+            )?;
             return Ok((2, None));
         }
     };
@@ -181,7 +195,10 @@ fn build(args: &CommonArgs, out: Option<&Path>) -> Result<(u8, Option<OutputSet>
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        let summary = format!("build failed under --strict ({counts}); {} was left untouched", out.display());
+        let summary = format!(
+            "build failed under --strict ({counts}); {} was left untouched",
+            out.display()
+        );
         print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
         return Ok((1, Some(site)));
     }
@@ -217,7 +234,12 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     let (config, sources, config_file) = match pipeline::read_config(&args.common.config)? {
         Ok(read) => read,
         Err(bad) => {
-            print(&bad.diagnostics, &bad.sources, format, "configuration is invalid; nothing was built")?;
+            print(
+                &bad.diagnostics,
+                &bad.sources,
+                format,
+                "configuration is invalid; nothing was built",
+            )?;
             return Ok(2);
         }
     };
@@ -281,12 +303,17 @@ pub fn init(dir: &Path) -> Result<()> {
     let entity = dir.join("catalog-info.yaml");
     for path in [&config, &entity] {
         if path.exists() {
-            bail!("{} already exists; init never overwrites files", path.display());
+            bail!(
+                "{} already exists; init never overwrites files",
+                path.display()
+            );
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(&config, INIT_CONFIG).with_context(|| format!("writing {}", config.display()))?;
-    std::fs::write(&entity, INIT_ENTITY).with_context(|| format!("writing {}", entity.display()))?;
+    std::fs::write(&config, INIT_CONFIG)
+        .with_context(|| format!("writing {}", config.display()))?;
+    std::fs::write(&entity, INIT_ENTITY)
+        .with_context(|| format!("writing {}", entity.display()))?;
     eprintln!(
         "wrote {} and {}\nnext: cd {} && backlot serve",
         config.display(),

@@ -121,55 +121,75 @@ pub fn parse(text: &str, path: &Path, file: FileId) -> Result<Config, Vec<Diagno
     }
     let Some(map) = node.as_map() else {
         return Err(vec![
-            Diagnostic::new(Code::ConfigInvalid, "backlot.yaml must be a mapping of settings")
-                .at(node.span)
-                .help("start from `backlot init`, which writes a commented example"),
+            Diagnostic::new(
+                Code::ConfigInvalid,
+                "backlot.yaml must be a mapping of settings",
+            )
+            .at(node.span)
+            .help("start from `backlot init`, which writes a commented example"),
         ]);
     };
-    check_keys(map, &["title", "base_url", "theme", "catalog"], "", &mut diags);
-    if let Some(n) = map.get("title") {
-        if let Some(s) = string(n, "title", &mut diags) {
-            config.title = s;
-        }
+    check_keys(
+        map,
+        &["title", "base_url", "theme", "catalog"],
+        "",
+        &mut diags,
+    );
+    if let Some(n) = map.get("title")
+        && let Some(s) = string(n, "title", &mut diags)
+    {
+        config.title = s;
     }
-    if let Some(n) = map.get("base_url") {
-        if let Some(s) = string(n, "base_url", &mut diags) {
-            match url::Url::parse(&s) {
-                Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
-                    let mut s = u.to_string();
-                    if !s.ends_with('/') {
-                        s.push('/');
-                    }
-                    config.base_url = Some(s)
+    if let Some(n) = map.get("base_url")
+        && let Some(s) = string(n, "base_url", &mut diags)
+    {
+        match url::Url::parse(&s) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+                let mut s = u.to_string();
+                if !s.ends_with('/') {
+                    s.push('/');
                 }
-                _ => diags.push(
-                    Diagnostic::new(Code::ConfigInvalid, format!("base_url \"{s}\" is not an absolute http(s) URL"))
-                        .at(n.span)
-                        .help("write the public address of the portal, e.g. https://example.org/portal/"),
-                ),
+                config.base_url = Some(s)
             }
+            _ => diags.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!("base_url \"{s}\" is not an absolute http(s) URL"),
+                )
+                .at(n.span)
+                .help("write the public address of the portal, e.g. https://example.org/portal/"),
+            ),
         }
     }
-    if let Some(n) = map.get("theme") {
-        if let Some(s) = string(n, "theme", &mut diags) {
-            config.theme = Some(root_dir.join(s));
-        }
+    if let Some(n) = map.get("theme")
+        && let Some(s) = string(n, "theme", &mut diags)
+    {
+        config.theme = Some(root_dir.join(s));
     }
     if let Some(catalog) = map.get("catalog") {
         parse_catalog(catalog, &mut config.catalog, &mut diags);
     }
-    if diags.is_empty() { Ok(config) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(config)
+    } else {
+        Err(diags)
+    }
 }
 
 fn parse_catalog(node: &Node, out: &mut CatalogConfig, diags: &mut Vec<Diagnostic>) {
-    let Some(map) = mapping(node, "catalog", diags) else { return };
+    let Some(map) = mapping(node, "catalog", diags) else {
+        return;
+    };
     check_keys(
         map,
         &["locations", "rules", "descriptor_names", "custom_kinds"],
         "catalog.",
         diags,
     );
-    if let Some(list) = map.get("locations").and_then(|n| sequence(n, "catalog.locations", diags)) {
+    if let Some(list) = map
+        .get("locations")
+        .and_then(|n| sequence(n, "catalog.locations", diags))
+    {
         for item in list {
             if let Some(loc) = parse_location(item, diags) {
                 out.locations.push(loc);
@@ -196,8 +216,15 @@ fn parse_catalog(node: &Node, out: &mut CatalogConfig, diags: &mut Vec<Diagnosti
         .and_then(|n| sequence(n, "catalog.custom_kinds", diags))
     {
         for item in list {
-            let Some(m) = mapping(item, "catalog.custom_kinds[]", diags) else { continue };
-            check_keys(m, &["kind", "apiVersions"], "catalog.custom_kinds[].", diags);
+            let Some(m) = mapping(item, "catalog.custom_kinds[]", diags) else {
+                continue;
+            };
+            check_keys(
+                m,
+                &["kind", "apiVersions"],
+                "catalog.custom_kinds[].",
+                diags,
+            );
             let Some(kind) = m.get("kind").and_then(|n| string(n, "kind", diags)) else {
                 diags.push(missing(item, "catalog.custom_kinds[].kind"));
                 continue;
@@ -205,7 +232,11 @@ fn parse_catalog(node: &Node, out: &mut CatalogConfig, diags: &mut Vec<Diagnosti
             let api_versions = m
                 .get("apiVersions")
                 .and_then(|n| sequence(n, "apiVersions", diags))
-                .map(|l| l.iter().filter_map(|n| string(n, "apiVersions[]", diags)).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|n| string(n, "apiVersions[]", diags))
+                        .collect()
+                })
                 .unwrap_or_default();
             out.custom_kinds.push(CustomKind { kind, api_versions });
         }
@@ -214,7 +245,12 @@ fn parse_catalog(node: &Node, out: &mut CatalogConfig, diags: &mut Vec<Diagnosti
 
 fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationConfig> {
     let map = mapping(node, "catalog.locations[]", diags)?;
-    check_keys(map, &["type", "target", "rules"], "catalog.locations[].", diags);
+    check_keys(
+        map,
+        &["type", "target", "rules"],
+        "catalog.locations[].",
+        diags,
+    );
     let Some(type_node) = map.get("type") else {
         diags.push(missing(node, "catalog.locations[].type"));
         return None;
@@ -226,9 +262,12 @@ fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationCo
         "url" => LocationType::Url,
         other => {
             diags.push(
-                Diagnostic::new(Code::ConfigInvalid, format!("unknown location type \"{other}\""))
-                    .at(type_node.span)
-                    .help("use `file` (a descriptor file or glob), `dir` (a folder to crawl) or `url`"),
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!("unknown location type \"{other}\""),
+                )
+                .at(type_node.span)
+                .help("use `file` (a descriptor file or glob), `dir` (a folder to crawl) or `url`"),
             );
             return None;
         }
@@ -250,15 +289,23 @@ fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationCo
 }
 
 fn parse_rules(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Vec<Rule> {
-    let Some(list) = sequence(node, what, diags) else { return Vec::new() };
+    let Some(list) = sequence(node, what, diags) else {
+        return Vec::new();
+    };
     let mut rules = Vec::new();
     for item in list {
-        let Some(m) = mapping(item, what, diags) else { continue };
+        let Some(m) = mapping(item, what, diags) else {
+            continue;
+        };
         check_keys(m, &["allow"], &format!("{what}[]."), diags);
         let allow = m
             .get("allow")
             .and_then(|n| sequence(n, "allow", diags))
-            .map(|l| l.iter().filter_map(|n| string(n, "allow[]", diags)).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|n| string(n, "allow[]", diags))
+                    .collect()
+            })
             .unwrap_or_default();
         rules.push(Rule { allow });
     }
@@ -287,7 +334,12 @@ fn check_keys(map: &yaml::Map, known: &[&str], prefix: &str, diags: &mut Vec<Dia
 pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
-        .map(|k| (strsim::jaro_winkler(&word.to_lowercase(), &k.to_lowercase()), *k))
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &k.to_lowercase()),
+                *k,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
@@ -381,13 +433,18 @@ mod tests {
         assert_eq!(d[0].help.as_deref(), Some("did you mean `title`?"));
         assert_eq!(d[0].span.unwrap().start.line, 1);
         let d = parse_err("catalog:\n  location: []\n");
-        assert_eq!(d[0].help.as_deref(), Some("did you mean `catalog.locations`?"));
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `catalog.locations`?")
+        );
         assert_eq!(d[0].span.unwrap().start.line, 2);
     }
 
     #[test]
     fn wrong_types_and_missing_fields() {
-        let d = parse_err("catalog:\n  locations:\n    - type: dir\n    - type: ftp\n      target: x\n");
+        let d = parse_err(
+            "catalog:\n  locations:\n    - type: dir\n    - type: ftp\n      target: x\n",
+        );
         assert_eq!(d.len(), 2);
         assert!(d[0].message.contains("target"));
         assert!(d[1].message.contains("ftp"));

@@ -5,11 +5,14 @@
 //! `pipeline` and the `cli`.
 
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod crawl;
 pub mod diag;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod render;
 pub mod serve;
+pub mod site;
 pub mod source;

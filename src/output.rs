@@ -69,7 +69,9 @@ fn is_safe_relative(path: &str) -> bool {
         && !path.starts_with('/')
         && !path.contains('\\')
         && !path.contains('\0')
-        && path.split('/').all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
 }
 
 /// Writes `site` to `out` atomically: staging folder, then rename swap.
@@ -99,7 +101,8 @@ pub fn write_atomic(site: &OutputSet, out: &Path) -> Result<()> {
         return Err(err);
     }
     if out.exists() {
-        fs::rename(&out, &old).with_context(|| format!("moving old site {} aside", out.display()))?;
+        fs::rename(&out, &old)
+            .with_context(|| format!("moving old site {} aside", out.display()))?;
         if let Err(err) = fs::rename(&staging, &out) {
             // Put the old site back so the user is never left without one.
             let _ = fs::rename(&old, &out);
@@ -108,7 +111,8 @@ pub fn write_atomic(site: &OutputSet, out: &Path) -> Result<()> {
         }
         fs::remove_dir_all(&old).with_context(|| format!("removing old site {}", old.display()))?;
     } else {
-        fs::rename(&staging, &out).with_context(|| format!("moving new site into {}", out.display()))?;
+        fs::rename(&staging, &out)
+            .with_context(|| format!("moving new site into {}", out.display()))?;
     }
     Ok(())
 }
@@ -137,12 +141,15 @@ fn remove_stale(parent: &Path, name: &str) -> Result<()> {
         format!(".{name}.backlot-staging-"),
         format!(".{name}.backlot-old-"),
     ];
-    let Ok(entries) = fs::read_dir(parent) else { return Ok(()) };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if prefixes.iter().any(|p| file_name.starts_with(p)) {
             let path = entry.path();
-            fs::remove_dir_all(&path).with_context(|| format!("removing stale {}", path.display()))?;
+            fs::remove_dir_all(&path)
+                .with_context(|| format!("removing stale {}", path.display()))?;
         }
     }
     Ok(())
@@ -152,7 +159,9 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     if path.is_absolute() {
         Ok(path.to_path_buf())
     } else {
-        Ok(std::env::current_dir().context("reading the current folder")?.join(path))
+        Ok(std::env::current_dir()
+            .context("reading the current folder")?
+            .join(path))
     }
 }
 
@@ -180,7 +189,10 @@ mod tests {
         write_atomic(&site, &out).unwrap();
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "new");
         assert!(!out.join("stale.html").exists());
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("public")]);
     }
 }

@@ -30,9 +30,13 @@ pub struct ConfigError {
 
 /// Reads and parses backlot.yaml. IO failures are `Err(anyhow)`; invalid
 /// content is `Ok(Err(ConfigError))` with positioned diagnostics.
-pub fn read_config(path: &Path) -> Result<std::result::Result<(Config, SourceDb, FileId), ConfigError>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
-    let absolute = std::fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))?;
+pub fn read_config(
+    path: &Path,
+) -> Result<std::result::Result<(Config, SourceDb, FileId), ConfigError>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    let absolute =
+        std::fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))?;
     let mut sources = SourceDb::new();
     let display = absolute
         .file_name()
@@ -49,7 +53,10 @@ pub fn read_config(path: &Path) -> Result<std::result::Result<(Config, SourceDb,
             let mut diagnostics = Diagnostics::new();
             diagnostics.extend(found);
             diagnostics.sort();
-            Err(ConfigError { sources, diagnostics })
+            Err(ConfigError {
+                sources,
+                diagnostics,
+            })
         }
     })
 }
@@ -70,5 +77,7 @@ pub fn load(config: Config, mut sources: SourceDb, config_file: Option<FileId>) 
 
 /// Whether the run failed: any error, or any warning under `--strict`.
 pub fn failed(diagnostics: &Diagnostics, strict: bool) -> bool {
-    diagnostics.iter().any(|d: &Diagnostic| d.is_error() || strict)
+    diagnostics
+        .iter()
+        .any(|d: &Diagnostic| d.is_error() || strict)
 }

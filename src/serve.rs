@@ -23,7 +23,9 @@ impl Server {
         let http = tiny_http::Server::http(("127.0.0.1", port))
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("binding 127.0.0.1:{port}"))?;
-        Ok(Server { http: Arc::new(http) })
+        Ok(Server {
+            http: Arc::new(http),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -93,7 +95,8 @@ fn not_found(site: &OutputSet) -> Response<std::io::Cursor<Vec<u8>>> {
 }
 
 fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header names and values are valid")
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .expect("static header names and values are valid")
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -148,15 +151,29 @@ mod tests {
     fn serves_index_files_and_redirects_folders() {
         let s = site();
         assert_eq!(respond(&s, "/").status_code(), StatusCode(200));
-        assert_eq!(respond(&s, "/catalog/default/component/a/").status_code(), StatusCode(200));
-        assert_eq!(respond(&s, "/catalog/default/component/a").status_code(), StatusCode(301));
-        assert_eq!(respond(&s, "/static/x.css?v=1").status_code(), StatusCode(200));
+        assert_eq!(
+            respond(&s, "/catalog/default/component/a/").status_code(),
+            StatusCode(200)
+        );
+        assert_eq!(
+            respond(&s, "/catalog/default/component/a").status_code(),
+            StatusCode(301)
+        );
+        assert_eq!(
+            respond(&s, "/static/x.css?v=1").status_code(),
+            StatusCode(200)
+        );
     }
 
     #[test]
     fn traversal_and_garbage_are_not_found() {
         let s = site();
-        for url in ["/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%zz", "/%ff%fe"] {
+        for url in [
+            "/../etc/passwd",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/%zz",
+            "/%ff%fe",
+        ] {
             assert_eq!(respond(&s, url).status_code(), StatusCode(404), "{url}");
         }
     }

@@ -39,6 +39,10 @@ pub struct Candidate {
     pub origin_location: String,
     /// Rules of the config location it descends from.
     pub location_rules: Vec<Rule>,
+    /// The Location Backstage generates for a config location. It is the
+    /// location itself, not read through one, so catalog rules do not
+    /// apply to it.
+    pub generated: bool,
 }
 
 impl Candidate {
@@ -115,13 +119,18 @@ impl Catalog {
 }
 
 /// Builds the catalog; every problem found goes to `diags`.
-pub fn build(candidates: Vec<Candidate>, config: &Config, sources: &SourceDb, diags: &mut Diagnostics) -> Catalog {
+pub fn build(
+    candidates: Vec<Candidate>,
+    config: &Config,
+    sources: &SourceDb,
+    diags: &mut Diagnostics,
+) -> Catalog {
     let survivors = resolve_conflicts(candidates, sources, diags);
 
     let options = ValidateOptions {
         custom_kinds: &config.catalog.custom_kinds,
     };
-    let results: Vec<(Option<(Entity, Vec<relations::Emitted>)>, Vec<Diagnostic>)> = survivors
+    let results: Vec<Accepted> = survivors
         .into_par_iter()
         .map(|c| accept(c, config, &options))
         .collect();
@@ -153,7 +162,11 @@ pub fn build(candidates: Vec<Candidate>, config: &Config, sources: &SourceDb, di
 
 /// Step 1: the first file to deliver a ref owns it; later documents of the
 /// same file replace earlier ones.
-fn resolve_conflicts(candidates: Vec<Candidate>, sources: &SourceDb, diags: &mut Diagnostics) -> Vec<Candidate> {
+fn resolve_conflicts(
+    candidates: Vec<Candidate>,
+    sources: &SourceDb,
+    diags: &mut Diagnostics,
+) -> Vec<Candidate> {
     let mut slots: Vec<Option<Candidate>> = Vec::with_capacity(candidates.len());
     let mut owner: HashMap<String, usize> = HashMap::new();
     for candidate in candidates {
@@ -214,7 +227,7 @@ fn accept(candidate: Candidate, config: &Config, options: &ValidateOptions) -> A
         Err(found) => return (None, found),
     };
     let mut entity = Entity::from_validated(candidate.root, kind, candidate.origin);
-    if !config.kind_allowed(entity.kind_name(), &candidate.location_rules) {
+    if !candidate.generated && !config.kind_allowed(entity.kind_name(), &candidate.location_rules) {
         let d = Diagnostic::new(
             Code::EntityKindNotAllowed,
             format!(
@@ -234,7 +247,10 @@ fn accept(candidate: Candidate, config: &Config, options: &ValidateOptions) -> A
     // ProcessorOutputCollector: the location annotations override any
     // value written in the file.
     entity.set_annotation("backstage.io/managed-by-location", &candidate.location);
-    entity.set_annotation("backstage.io/managed-by-origin-location", &candidate.origin_location);
+    entity.set_annotation(
+        "backstage.io/managed-by-origin-location",
+        &candidate.origin_location,
+    );
     match relations::emit(&entity) {
         Ok(emitted) => (Some((entity, emitted)), Vec::new()),
         Err(d) => (None, vec![d]),

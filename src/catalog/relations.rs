@@ -102,14 +102,27 @@ fn fields_for(kind: Kind, spec_type: Option<&str>) -> Vec<Field> {
             OWNER,
             SYSTEM,
             field("subcomponentOf", Some("Component"), R::PartOf, R::HasPart),
-            field("providesApis", Some("API"), R::ProvidesApi, R::ApiProvidedBy),
-            field("consumesApis", Some("API"), R::ConsumesApi, R::ApiConsumedBy),
+            field(
+                "providesApis",
+                Some("API"),
+                R::ProvidesApi,
+                R::ApiProvidedBy,
+            ),
+            field(
+                "consumesApis",
+                Some("API"),
+                R::ConsumesApi,
+                R::ApiConsumedBy,
+            ),
             DEPENDS_ON,
             DEPENDENCY_OF,
         ],
         Kind::Api => vec![OWNER, SYSTEM],
         Kind::Resource => vec![OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF],
-        Kind::System => vec![OWNER, field("domain", Some("Domain"), R::PartOf, R::HasPart)],
+        Kind::System => vec![
+            OWNER,
+            field("domain", Some("Domain"), R::PartOf, R::HasPart),
+        ],
         Kind::Domain => vec![
             OWNER,
             field("subdomainOf", Some("Domain"), R::PartOf, R::HasPart),
@@ -130,7 +143,9 @@ fn fields_for(kind: Kind, spec_type: Option<&str>) -> Vec<Field> {
                     R::DependsOn,
                     R::DependencyOf,
                 )),
-                Some("plugin") => fields.push(field("skills", Some("AiResource"), R::HasPart, R::PartOf)),
+                Some("plugin") => {
+                    fields.push(field("skills", Some("AiResource"), R::HasPart, R::PartOf))
+                }
                 Some("marketplace") => {
                     fields.push(field("plugins", Some("AiResource"), R::HasPart, R::PartOf))
                 }
@@ -148,11 +163,15 @@ fn fields_for(kind: Kind, spec_type: Option<&str>) -> Vec<Field> {
 /// The relations an entity's spec declares. A reference that cannot be
 /// parsed fails the whole entity, as in Backstage's postprocessing.
 pub fn emit(entity: &Entity) -> Result<Vec<Emitted>, Diagnostic> {
-    let Some(spec) = entity.spec() else { return Ok(Vec::new()) };
+    let Some(spec) = entity.spec() else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     let namespace = &entity.metadata.namespace;
     for f in fields_for(entity.kind, entity.spec_str("type")) {
-        let Some(value) = spec.get(f.name) else { continue };
+        let Some(value) = spec.get(f.name) else {
+            continue;
+        };
         let items: Vec<&Node> = match value.as_seq() {
             Some(list) => list.iter().collect(),
             None if value.is_null() => Vec::new(),
@@ -162,7 +181,11 @@ pub fn emit(entity: &Entity) -> Result<Vec<Emitted>, Diagnostic> {
             let Some(text) = item.as_str() else {
                 return Err(Diagnostic::new(
                     Code::EntityInvalidRef,
-                    format!("spec.{} must hold entity references (strings), found {}", f.name, item.type_name()),
+                    format!(
+                        "spec.{} must hold entity references (strings), found {}",
+                        f.name,
+                        item.type_name()
+                    ),
                 )
                 .at(item.span)
                 .entity(entity.entity_ref.canonical())

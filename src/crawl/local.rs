@@ -135,7 +135,11 @@ pub fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>, String> {
         }
     }
     if rest.is_empty() {
-        return Ok(if base.is_file() { vec![base] } else { Vec::new() });
+        return Ok(if base.is_file() {
+            vec![base]
+        } else {
+            Vec::new()
+        });
     }
     let glob = GlobBuilder::new(&rest.join("/"))
         .literal_separator(true)
@@ -153,7 +157,11 @@ pub fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>, String> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| !e.file_type().is_dir())
-        .filter(|e| e.path().strip_prefix(&base).is_ok_and(|rel| glob.is_match(rel)))
+        .filter(|e| {
+            e.path()
+                .strip_prefix(&base)
+                .is_ok_and(|rel| glob.is_match(rel))
+        })
         .map(|e| e.into_path())
         .collect();
     matches.sort();
@@ -172,12 +180,17 @@ pub fn find_descriptors(root: &Path, names: &[String]) -> Vec<PathBuf> {
     // First pass: the .gitignore of every folder, so the second pass can
     // ask every ancestor's matcher about an entry.
     let mut ignores: HashMap<PathBuf, Gitignore> = HashMap::new();
-    for entry in WalkDir::new(root).into_iter().filter_entry(|e| !skip(e)).filter_map(Result::ok) {
-        if entry.file_type().is_file() && entry.file_name() == ".gitignore" {
-            if let Some(dir) = entry.path().parent() {
-                let (gi, _err) = Gitignore::new(entry.path());
-                ignores.insert(dir.to_path_buf(), gi);
-            }
+    for entry in WalkDir::new(root)
+        .into_iter()
+        .filter_entry(|e| !skip(e))
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_file()
+            && entry.file_name() == ".gitignore"
+            && let Some(dir) = entry.path().parent()
+        {
+            let (gi, _err) = Gitignore::new(entry.path());
+            ignores.insert(dir.to_path_buf(), gi);
         }
     }
     let ignored = |path: &Path, is_dir: bool| {
@@ -190,7 +203,9 @@ pub fn find_descriptors(root: &Path, names: &[String]) -> Vec<PathBuf> {
     };
     let mut found: Vec<PathBuf> = WalkDir::new(root)
         .into_iter()
-        .filter_entry(|e| !skip(e) && (e.depth() == 0 || !ignored(e.path(), e.file_type().is_dir())))
+        .filter_entry(|e| {
+            !skip(e) && (e.depth() == 0 || !ignored(e.path(), e.file_type().is_dir()))
+        })
         .filter_map(Result::ok)
         .filter(|e| !e.file_type().is_dir())
         .filter(|e| names.iter().any(|n| e.file_name() == n.as_str()))
@@ -222,8 +237,17 @@ mod tests {
         touch(&root.join("b/src/catalog-info.yaml"), "");
         touch(&root.join("b/src/other.yaml"), "");
         let found = find_descriptors(root, &["catalog-info.yaml".to_string()]);
-        let rel: Vec<_> = found.iter().map(|p| p.strip_prefix(root).unwrap().to_path_buf()).collect();
-        assert_eq!(rel, [PathBuf::from("a/catalog-info.yaml"), PathBuf::from("b/src/catalog-info.yaml")]);
+        let rel: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                PathBuf::from("a/catalog-info.yaml"),
+                PathBuf::from("b/src/catalog-info.yaml")
+            ]
+        );
     }
 
     #[test]
@@ -251,11 +275,17 @@ mod tests {
         let mut roots = Roots::default();
         roots.add(&root).unwrap();
         assert!(roots.read(&root.join("in.yaml")).is_ok());
-        assert!(matches!(roots.read(&root.join("../secret.yaml")), Err(ReadError::OutsideRoots(_))));
+        assert!(matches!(
+            roots.read(&root.join("../secret.yaml")),
+            Err(ReadError::OutsideRoots(_))
+        ));
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/etc/passwd", root.join("link.yaml")).unwrap();
-            assert!(matches!(roots.read(&root.join("link.yaml")), Err(ReadError::OutsideRoots(_))));
+            assert!(matches!(
+                roots.read(&root.join("link.yaml")),
+                Err(ReadError::OutsideRoots(_))
+            ));
         }
     }
 
@@ -265,13 +295,22 @@ mod tests {
         let mut roots = Roots::default();
         roots.add(dir.path()).unwrap();
         fs::write(dir.path().join("bin.yaml"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
-        assert!(matches!(roots.read(&dir.path().join("bin.yaml")), Err(ReadError::NotUtf8)));
-        assert!(matches!(roots.read(&dir.path().join("nope.yaml")), Err(ReadError::NotFound)));
+        assert!(matches!(
+            roots.read(&dir.path().join("bin.yaml")),
+            Err(ReadError::NotUtf8)
+        ));
+        assert!(matches!(
+            roots.read(&dir.path().join("nope.yaml")),
+            Err(ReadError::NotFound)
+        ));
     }
 
     #[test]
     fn normalize_is_lexical() {
-        assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
         assert_eq!(normalize(Path::new("/a/../../etc")), PathBuf::from("/etc"));
     }
 }

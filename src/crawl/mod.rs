@@ -28,6 +28,8 @@ use crate::source::{FileId, SourceDb, SourceFile, Span, display_path};
 
 use local::{ReadError, Roots};
 
+type ReadResult = Result<(PathBuf, String), ReadError>;
+
 /// A file to read, and why.
 #[derive(Debug, Clone)]
 struct Request {
@@ -56,19 +58,35 @@ pub struct Crawl {
 ///
 /// `config_file` is the registered backlot.yaml, if any: each config
 /// location then also becomes a generated Location entity, as in Backstage.
-pub fn crawl(config: &Config, config_file: Option<FileId>, sources: &mut SourceDb, diags: &mut Diagnostics) -> Crawl {
+pub fn crawl(
+    config: &Config,
+    config_file: Option<FileId>,
+    sources: &mut SourceDb,
+    diags: &mut Diagnostics,
+) -> Crawl {
     let mut out = Crawl::default();
     if let Err(e) = out.roots.add(&config.root) {
         diags.push(Diagnostic::new(
             Code::FileNotFound,
-            format!("cannot open the config folder {}: {e}", config.root.display()),
+            format!(
+                "cannot open the config folder {}: {e}",
+                config.root.display()
+            ),
         ));
         return out;
     }
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let mut queue = Vec::new();
     for location in &config.catalog.locations {
-        seed(location, config, config_file, &display_base, &mut out, &mut queue, diags);
+        seed(
+            location,
+            config,
+            config_file,
+            &display_base,
+            &mut out,
+            &mut queue,
+            diags,
+        );
     }
 
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -79,7 +97,7 @@ pub fn crawl(config: &Config, config_file: Option<FileId>, sources: &mut SourceD
         let wave = std::mem::take(&mut queue);
         // Read and parse in parallel; everything after is sequential and in
         // request order.
-        let reads: Vec<(Request, Result<(PathBuf, String), ReadError>)> = wave
+        let reads: Vec<(Request, ReadResult)> = wave
             .into_par_iter()
             .map(|req| {
                 let read = out.roots.read(&req.path);
@@ -110,11 +128,15 @@ pub fn crawl(config: &Config, config_file: Option<FileId>, sources: &mut SourceD
                     // was asked for.
                     let at_file = matches!(
                         err,
-                        ReadError::TooLarge(_) | ReadError::NotUtf8 | ReadError::NotAFile | ReadError::Io(_)
+                        ReadError::TooLarge(_)
+                            | ReadError::NotUtf8
+                            | ReadError::NotAFile
+                            | ReadError::Io(_)
                     );
                     if let Some(mut d) = read_error(&req, err, &display_base) {
                         if at_file {
-                            let canonical = std::fs::canonicalize(&req.path).unwrap_or_else(|_| req.path.clone());
+                            let canonical = std::fs::canonicalize(&req.path)
+                                .unwrap_or_else(|_| req.path.clone());
                             let file = sources.find(&canonical).unwrap_or_else(|| {
                                 sources.add(SourceFile {
                                     display: display_path(&canonical, &display_base),
@@ -140,9 +162,23 @@ pub fn crawl(config: &Config, config_file: Option<FileId>, sources: &mut SourceD
             })
             .collect();
         for ((req, canonical, file), (docs, found)) in parsed.into_iter().zip(documents) {
-            diags.extend(found.into_iter().map(|d| note_backstage_blocks_siblings(d, &req)));
+            diags.extend(
+                found
+                    .into_iter()
+                    .map(|d| note_backstage_blocks_siblings(d, &req)),
+            );
             for doc in docs {
-                let more = process_document(doc, &req, &canonical, file, &display_base, &options, &mut out, sources, diags);
+                let more = process_document(
+                    doc,
+                    &req,
+                    &canonical,
+                    file,
+                    &display_base,
+                    &options,
+                    &mut out,
+                    sources,
+                    diags,
+                );
                 queue.extend(more);
             }
         }
@@ -192,13 +228,17 @@ fn seed(
             location: location_ref.clone(),
             origin_location: location_ref,
             location_rules: location.rules.clone(),
+            generated: true,
         });
     }
     match location.location_type {
         LocationType::Url => diags.push(
             Diagnostic::new(
                 Code::LocationUnsupportedType,
-                format!("url location {} is not read: git and URL crawling are not supported yet", location.target),
+                format!(
+                    "url location {} is not read: git and URL crawling are not supported yet",
+                    location.target
+                ),
             )
             .at(location.span)
             .help("clone the repository next to backlot.yaml and use a `dir` location for it"),
@@ -217,8 +257,11 @@ fn seed(
                     ),
                     Ok(matches) => queue.extend(matches.into_iter().map(|p| request(p, &origin))),
                     Err(e) => diags.push(
-                        Diagnostic::new(Code::ConfigInvalid, format!("invalid glob {}: {e}", location.target))
-                            .at(location.span),
+                        Diagnostic::new(
+                            Code::ConfigInvalid,
+                            format!("invalid glob {}: {e}", location.target),
+                        )
+                        .at(location.span),
                     ),
                 }
             } else {
@@ -229,7 +272,8 @@ fn seed(
             let origin = format!("dir:{target_text}");
             match out.roots.add(&target) {
                 Ok(canonical) if canonical.is_dir() => {
-                    let found = local::find_descriptors(&canonical, &config.catalog.descriptor_names);
+                    let found =
+                        local::find_descriptors(&canonical, &config.catalog.descriptor_names);
                     if found.is_empty() {
                         diags.push(
                             Diagnostic::new(
@@ -241,7 +285,9 @@ fn seed(
                                 ),
                             )
                             .at(location.span)
-                            .help("check the folder, or set catalog.descriptor_names in backlot.yaml"),
+                            .help(
+                                "check the folder, or set catalog.descriptor_names in backlot.yaml",
+                            ),
                         );
                     }
                     queue.extend(found.into_iter().map(|p| request(p, &origin)));
@@ -290,11 +336,14 @@ fn process_document(
         return Vec::new();
     }
     let candidate_ref = written_ref(&root);
-    if req.parent_location.is_some() && candidate_ref.is_some() && req.parent_location == candidate_ref {
+    if let Some(this) = candidate_ref
+        .as_ref()
+        .filter(|r| req.parent_location.as_ref() == Some(*r))
+    {
         diags.push(
             Diagnostic::new(
                 Code::LocationSelfReference,
-                format!("{} reads a file that defines the Location itself; ignored", candidate_ref.as_ref().expect("checked")),
+                format!("{this} reads a file that defines the Location itself; ignored"),
             )
             .at(root.span)
             .help("a Location must not list its own file among its targets"),
@@ -333,6 +382,7 @@ fn process_document(
         location: format!("file:{}", canonical.display()),
         origin_location: req.origin_location.clone(),
         location_rules: req.rules.clone(),
+        generated: false,
     });
     next
 }
@@ -346,18 +396,30 @@ fn location_targets(
     this: Option<EntityRef>,
     diags: &mut Diagnostics,
 ) -> Vec<Request> {
-    let Some(spec) = root.get("spec") else { return Vec::new() };
+    let Some(spec) = root.get("spec") else {
+        return Vec::new();
+    };
     let location_type = spec.get("type").and_then(Node::as_str).unwrap_or("file");
     let optional = spec.get("presence").and_then(Node::as_str) == Some("optional");
     let mut targets: Vec<&Node> = Vec::new();
     targets.extend(spec.get("target"));
-    targets.extend(spec.get("targets").and_then(Node::as_seq).into_iter().flatten());
-    let entity = this.as_ref().map(|r| r.canonical().to_string()).unwrap_or_default();
+    targets.extend(
+        spec.get("targets")
+            .and_then(Node::as_seq)
+            .into_iter()
+            .flatten(),
+    );
+    let entity = this
+        .as_ref()
+        .map(|r| r.canonical().to_string())
+        .unwrap_or_default();
     let mut chain = req.chain.clone();
     chain.push(canonical.to_path_buf());
     let mut out = Vec::new();
     for node in targets {
-        let Some(target) = node.as_str() else { continue };
+        let Some(target) = node.as_str() else {
+            continue;
+        };
         if location_type != "file" {
             diags.push(
                 Diagnostic::new(
@@ -374,7 +436,9 @@ fn location_targets(
             diags.push(
                 Diagnostic::new(
                     Code::LocationInvalidTarget,
-                    format!("cannot handle file type location {target} that ends with a path separator"),
+                    format!(
+                        "cannot handle file type location {target} that ends with a path separator"
+                    ),
                 )
                 .at(node.span)
                 .entity(entity.clone())
@@ -403,16 +467,22 @@ fn location_targets(
         if local::has_glob_chars(target) {
             match local::expand_glob(&path) {
                 Ok(matches) if matches.is_empty() && !optional => diags.push(
-                    Diagnostic::new(Code::LocationGlobNoMatch, format!("target {target} matches no file"))
-                        .at(node.span)
-                        .entity(entity.clone())
-                        .help("check the pattern; `./` targets are relative to this file's folder"),
+                    Diagnostic::new(
+                        Code::LocationGlobNoMatch,
+                        format!("target {target} matches no file"),
+                    )
+                    .at(node.span)
+                    .entity(entity.clone())
+                    .help("check the pattern; `./` targets are relative to this file's folder"),
                 ),
                 Ok(matches) => out.extend(matches.into_iter().map(&request)),
                 Err(e) => diags.push(
-                    Diagnostic::new(Code::LocationInvalidTarget, format!("invalid glob {target}: {e}"))
-                        .at(node.span)
-                        .entity(entity.clone()),
+                    Diagnostic::new(
+                        Code::LocationInvalidTarget,
+                        format!("invalid glob {target}: {e}"),
+                    )
+                    .at(node.span)
+                    .entity(entity.clone()),
                 ),
             }
         } else {
@@ -459,7 +529,10 @@ fn cycle(req: &Request, canonical: &Path, display_base: &Path) -> Diagnostic {
         .collect();
     Diagnostic::new(
         Code::LocationCycle,
-        format!("Location cycle: {}; the file is read once", path.join(" → ")),
+        format!(
+            "Location cycle: {}; the file is read once",
+            path.join(" → ")
+        ),
     )
     .at_opt(req.requested_at)
     .help("remove the target that points back to a file already on the path")
@@ -477,7 +550,10 @@ fn note_backstage_blocks_siblings(d: Diagnostic, req: &Request) -> Diagnostic {
         Some(h) => format!("{h}. {note}"),
         None => note.to_string(),
     };
-    Diagnostic { help: Some(help), ..d }
+    Diagnostic {
+        help: Some(help),
+        ..d
+    }
 }
 
 fn written_ref(root: &Node) -> Option<EntityRef> {
@@ -507,14 +583,25 @@ fn js_typeof(node: &Node) -> &'static str {
 /// (`ConfigLocationEntityProvider`): named `generated-<sha1 of type:target>`.
 pub fn config_location_entity(type_name: &str, target: &str, span: Span) -> Node {
     let location = format!("{type_name}:{target}");
-    let name = format!("generated-{}", sha1_smol::Sha1::from(location.as_bytes()).digest());
+    let name = format!(
+        "generated-{}",
+        sha1_smol::Sha1::from(location.as_bytes()).digest()
+    );
     let s = |t: &str| Node::str(t, span);
     let map = |entries: Vec<(&str, Node)>| {
         Node::new(
             Value::Map(Map {
                 entries: entries
                     .into_iter()
-                    .map(|(k, v)| (Key { text: k.to_string(), span }, v))
+                    .map(|(k, v)| {
+                        (
+                            Key {
+                                text: k.to_string(),
+                                span,
+                            },
+                            v,
+                        )
+                    })
                     .collect(),
             }),
             span,
@@ -536,6 +623,9 @@ pub fn config_location_entity(type_name: &str, target: &str, span: Span) -> Node
                 ),
             ]),
         ),
-        ("spec", map(vec![("type", s(type_name)), ("target", s(target))])),
+        (
+            "spec",
+            map(vec![("type", s(type_name)), ("target", s(target))]),
+        ),
     ])
 }

@@ -72,7 +72,13 @@ fn repository_root<'a>(file: &'a Path, roots: &'a Roots) -> Option<&'a Path> {
         .or(Some(root))
 }
 
-fn resolve(key: &str, arg: &Node, span: Span, cx: &mut Context, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+fn resolve(
+    key: &str,
+    arg: &Node,
+    span: Span,
+    cx: &mut Context,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Node> {
     let with_entity = |d: Diagnostic, cx: &Context| match &cx.entity {
         Some(e) => d.entity(e.clone()),
         None => d,
@@ -105,7 +111,9 @@ fn resolve(key: &str, arg: &Node, span: Span, cx: &mut Context, diags: &mut Vec<
     }
     let base_dir = cx.file.parent().unwrap_or(Path::new("/"));
     let path = match target.strip_prefix('/') {
-        Some(from_root) => repository_root(cx.file, cx.roots).unwrap_or(base_dir).join(from_root),
+        Some(from_root) => repository_root(cx.file, cx.roots)
+            .unwrap_or(base_dir)
+            .join(from_root),
         None => base_dir.join(target),
     };
     let (canonical, text) = match cx.roots.read(&path) {
@@ -166,11 +174,19 @@ fn resolve(key: &str, arg: &Node, span: Span, cx: &mut Context, diags: &mut Vec<
                     diags.push(with_entity(
                         Diagnostic::new(
                             Code::PlaceholderParseFailed,
-                            format!("Placeholder $yaml found an error in the data at {target}, {}", inner.message),
+                            format!(
+                                "Placeholder $yaml found an error in the data at {target}, {}",
+                                inner.message
+                            ),
                         )
                         .at(arg.span)
-                        .related(inner.span.unwrap_or(Span::file_start(file_id)), inner.message.clone())
-                        .help("fix the YAML file (it must hold exactly one document), or use $text"),
+                        .related(
+                            inner.span.unwrap_or(Span::file_start(file_id)),
+                            inner.message.clone(),
+                        )
+                        .help(
+                            "fix the YAML file (it must hold exactly one document), or use $text",
+                        ),
                         cx,
                     ));
                     None

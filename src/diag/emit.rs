@@ -130,7 +130,10 @@ pub fn write_human(
     color: bool,
 ) -> io::Result<()> {
     let (label, label_style) = match d.severity {
-        Severity::Error => ("error", Style::new().bold().fg_color(Some(AnsiColor::Red.into()))),
+        Severity::Error => (
+            "error",
+            Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+        ),
         Severity::Warning => (
             "warning",
             Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
@@ -159,7 +162,8 @@ pub fn write_human(
             // Long lines (minified JSON, embedded definitions) would flood
             // the terminal; the position above is enough to find them.
             if text.chars().count() <= 200 {
-                let caret_len = if span.end.line == span.start.line && span.end.col > span.start.col {
+                let caret_len = if span.end.line == span.start.line && span.end.col > span.start.col
+                {
                     (span.end.col - span.start.col) as usize
                 } else {
                     1
@@ -170,7 +174,13 @@ pub fn write_human(
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 writeln!(out, "{gutter} {}", paint(color, blue, "|"))?;
-                writeln!(out, "{} {} {}", paint(color, blue, &line_no), paint(color, blue, "|"), text)?;
+                writeln!(
+                    out,
+                    "{} {} {}",
+                    paint(color, blue, &line_no),
+                    paint(color, blue, "|"),
+                    text
+                )?;
                 writeln!(
                     out,
                     "{gutter} {} {pad}{}",
@@ -192,7 +202,12 @@ pub fn write_human(
             writeln!(out, "{gutter}   {}", r.message)?;
         }
         if let Some(help) = &d.help {
-            writeln!(out, "{gutter} {} {}: {help}", paint(color, blue, "="), paint(color, bold, "help"))?;
+            writeln!(
+                out,
+                "{gutter} {} {}: {help}",
+                paint(color, blue, "="),
+                paint(color, bold, "help")
+            )?;
         }
     } else {
         for r in &d.related {

@@ -142,7 +142,8 @@ impl Diagnostics {
     /// depends on it.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            let key = |d: &Diagnostic| (d.span.map(|s| (s.file, s.start)), d.code, d.message.clone());
+            let key =
+                |d: &Diagnostic| (d.span.map(|s| (s.file, s.start)), d.code, d.message.clone());
             key(a).cmp(&key(b))
         });
         self.items.dedup();

@@ -154,7 +154,11 @@ impl Entity {
             annotations: string_map(get("annotations")),
             tags: get("tags")
                 .and_then(Node::as_seq)
-                .map(|t| t.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|n| n.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
             links: get("links")
                 .and_then(Node::as_seq)
@@ -173,6 +177,20 @@ impl Entity {
                 })
                 .unwrap_or_default(),
         };
+        let mut root = root;
+        // DefaultNamespaceEntityPolicy writes the namespace into the entity,
+        // so the API shows `namespace: default` like Backstage's.
+        if let Some(meta) = root.as_map_mut().and_then(|m| m.get_mut("metadata")) {
+            let span = meta.span;
+            if let Some(map) = meta.as_map_mut()
+                && map
+                    .get("namespace")
+                    .and_then(Node::as_str)
+                    .is_none_or(str::is_empty)
+            {
+                map.insert("namespace", Node::str(metadata.namespace.clone(), span));
+            }
+        }
         let kind_text = s(root.get("kind")).unwrap_or_default();
         let api_version = s(root.get("apiVersion")).unwrap_or_default();
         Entity {
@@ -201,7 +219,10 @@ impl Entity {
 
     /// `metadata.title`, else `metadata.name`.
     pub fn display_name(&self) -> &str {
-        self.metadata.title.as_deref().unwrap_or(&self.metadata.name)
+        self.metadata
+            .title
+            .as_deref()
+            .unwrap_or(&self.metadata.name)
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
@@ -215,9 +236,17 @@ impl Entity {
             .insert(key.to_string(), value.to_string());
         let span = self.origin.span;
         if let Some(meta) = self.root.as_map_mut().and_then(|m| m.get_mut("metadata")) {
-            let Some(meta_map) = meta.as_map_mut() else { return };
-            if meta_map.get("annotations").is_none_or(|a| a.as_map().is_none()) {
-                meta_map.insert("annotations", Node::new(Value::Map(Default::default()), span));
+            let Some(meta_map) = meta.as_map_mut() else {
+                return;
+            };
+            if meta_map
+                .get("annotations")
+                .is_none_or(|a| a.as_map().is_none())
+            {
+                meta_map.insert(
+                    "annotations",
+                    Node::new(Value::Map(Default::default()), span),
+                );
             }
             if let Some(ann) = meta_map.get_mut("annotations").and_then(Node::as_map_mut) {
                 ann.insert(key, Node::str(value, span));

@@ -149,7 +149,11 @@ pub fn parse_ref(
         Some(k) => k,
         None => return Err(RefError::MissingKind(text.to_string())),
     };
-    Ok(EntityRef::new(kind, namespace.unwrap_or(default_namespace), name))
+    Ok(EntityRef::new(
+        kind,
+        namespace.unwrap_or(default_namespace),
+        name,
+    ))
 }
 
 #[cfg(test)]
@@ -160,7 +164,10 @@ mod tests {
     #[test]
     fn full_form() {
         let r = parse_ref("component:ns/foo", None, "default").unwrap();
-        assert_eq!((r.kind.as_str(), r.namespace.as_str(), r.name.as_str()), ("component", "ns", "foo"));
+        assert_eq!(
+            (r.kind.as_str(), r.namespace.as_str(), r.name.as_str()),
+            ("component", "ns", "foo")
+        );
     }
 
     // ref.ts: defaults apply to missing parts; namespace default is the caller's.
@@ -184,7 +191,10 @@ mod tests {
     fn empty_parts_are_malformed() {
         for bad in [":foo", "a:/b", "ns/", "", "component:"] {
             assert!(
-                matches!(parse_ref(bad, Some("Component"), "default"), Err(RefError::Malformed(_))),
+                matches!(
+                    parse_ref(bad, Some("Component"), "default"),
+                    Err(RefError::Malformed(_))
+                ),
                 "{bad}"
             );
         }

@@ -62,7 +62,10 @@ pub struct Key {
 
 impl Map {
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries.iter().find(|(k, _)| k.text == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
@@ -73,7 +76,10 @@ impl Map {
     }
 
     pub fn key(&self, key: &str) -> Option<&Key> {
-        self.entries.iter().find(|(k, _)| k.text == key).map(|(k, _)| k)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, _)| k)
     }
 
     /// Sets `key`, replacing an existing value in place or appending.
@@ -175,7 +181,9 @@ impl Node {
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
             Value::Str(s) => serde_json::Value::String(s.clone()),
-            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Map(map) => serde_json::Value::Object(
                 map.entries
                     .iter()
@@ -298,8 +306,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut start = 0usize;
     let mut start_line = 1u32;
     let mut offset = 0usize;
-    let mut line = 1u32;
-    for raw_line in text.split_inclusive('\n') {
+    for (line, raw_line) in (1u32..).zip(text.split_inclusive('\n')) {
         let is_marker = raw_line.starts_with("---")
             && raw_line[3..]
                 .chars()
@@ -314,7 +321,6 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             start_line = line;
         }
         offset += raw_line.len();
-        line += 1;
     }
     if start < text.len() || chunks.is_empty() {
         chunks.push(Chunk {
@@ -353,7 +359,9 @@ fn parse_chunk(text: &str, file: FileId, first_line: u32) -> Result<Vec<Node>, D
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut alias_nodes = 0usize;
-    let span_of = |s: &saphyr_parser::Span| Span::new(file, pos(&s.start, first_line), pos(&s.end, first_line));
+    let span_of = |s: &saphyr_parser::Span| {
+        Span::new(file, pos(&s.start, first_line), pos(&s.end, first_line))
+    };
 
     while let Some(event) = parser.next_event() {
         let (event, ev_span) = event.map_err(|e| {
@@ -418,32 +426,52 @@ fn parse_chunk(text: &str, file: FileId, first_line: u32) -> Result<Vec<Node>, D
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, start, anchor }) => {
-                    let end = if span.end > start { span.end } else { items.last().map_or(start, |n| n.span.end) };
-                    Some((Node::new(Value::Seq(items), Span::new(file, start, end)), anchor))
+                Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                }) => {
+                    let end = if span.end > start {
+                        span.end
+                    } else {
+                        items.last().map_or(start, |n| n.span.end)
+                    };
+                    Some((
+                        Node::new(Value::Seq(items), Span::new(file, start, end)),
+                        anchor,
+                    ))
                 }
                 _ => unreachable!("saphyr balances sequence events"),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { map, start, anchor, .. }) => {
+                Some(Frame::Map {
+                    map, start, anchor, ..
+                }) => {
                     let end = if span.end > start {
                         span.end
                     } else {
                         map.entries.last().map_or(start, |(_, n)| n.span.end)
                     };
-                    Some((Node::new(Value::Map(map), Span::new(file, start, end)), anchor))
+                    Some((
+                        Node::new(Value::Map(map), Span::new(file, start, end)),
+                        anchor,
+                    ))
                 }
                 _ => unreachable!("saphyr balances mapping events"),
             },
         };
-        let Some((node, anchor)) = complete else { continue };
+        let Some((node, anchor)) = complete else {
+            continue;
+        };
         if anchor != 0 {
             anchors.insert(anchor, node.clone());
         }
         match stack.last_mut() {
             None => roots.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { map, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                map, pending_key, ..
+            }) => match pending_key.take() {
                 None => {
                     let text = match &node.value {
                         Value::Str(s) => s.clone(),
@@ -468,7 +496,10 @@ fn parse_chunk(text: &str, file: FileId, first_line: u32) -> Result<Vec<Node>, D
                         .related(first.span, "first written here")
                         .help("remove one of the two entries; YAML mappings cannot repeat a key"));
                     }
-                    *pending_key = Some(Key { text, span: node.span });
+                    *pending_key = Some(Key {
+                        text,
+                        span: node.span,
+                    });
                 }
                 Some(key) => map.entries.push((key, node)),
             },
@@ -502,9 +533,12 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
     match tag {
         Some("tag:yaml.org,2002:str") | Some("!!str") => return Value::Str(text.to_string()),
         Some("tag:yaml.org,2002:null") | Some("!!null") => return Value::Null,
-        Some("tag:yaml.org,2002:bool") | Some("!!bool")
-        | Some("tag:yaml.org,2002:int") | Some("!!int")
-        | Some("tag:yaml.org,2002:float") | Some("!!float") => return resolve_plain(text),
+        Some("tag:yaml.org,2002:bool")
+        | Some("!!bool")
+        | Some("tag:yaml.org,2002:int")
+        | Some("!!int")
+        | Some("tag:yaml.org,2002:float")
+        | Some("!!float") => return resolve_plain(text),
         Some(_) => return Value::Str(text.to_string()),
         None => {}
     }
@@ -520,25 +554,29 @@ fn resolve_plain(text: &str) -> Value {
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         _ => {}
     }
-    if let Some(octal) = text.strip_prefix("0o") {
-        if !octal.is_empty() && octal.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-            if let Ok(i) = i64::from_str_radix(octal, 8) {
-                return Value::Int(i);
-            }
-            return Value::Float(u128::from_str_radix(octal, 8).map_or(f64::INFINITY, |v| v as f64));
+    if let Some(octal) = text.strip_prefix("0o")
+        && !octal.is_empty()
+        && octal.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        if let Ok(i) = i64::from_str_radix(octal, 8) {
+            return Value::Int(i);
         }
+        return Value::Float(u128::from_str_radix(octal, 8).map_or(f64::INFINITY, |v| v as f64));
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            if let Ok(i) = i64::from_str_radix(hex, 16) {
-                return Value::Int(i);
-            }
-            return Value::Float(u128::from_str_radix(hex, 16).map_or(f64::INFINITY, |v| v as f64));
+    if let Some(hex) = text.strip_prefix("0x")
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
         }
+        return Value::Float(u128::from_str_radix(hex, 16).map_or(f64::INFINITY, |v| v as f64));
     }
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -548,10 +586,10 @@ fn resolve_plain(text: &str) -> Value {
             Err(_) => Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY)),
         };
     }
-    if is_core_float(digits) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_core_float(digits)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text.to_string())
 }

@@ -6,8 +6,8 @@ use crate::catalog::{EntityId, RelationType};
 use crate::model::{Entity, Kind, Node};
 
 use super::views::{
-    About, ApiView, EntityPage, ExternalLink, FormField, FormPage, KeyValue, KindGroup, LocationView, Problem,
-    RelationSection, TemplateStep, TemplateView,
+    About, ApiView, EntityPage, ExternalLink, FormField, FormPage, KeyValue, KindGroup,
+    LocationView, Problem, RelationSection, TemplateStep, TemplateView,
 };
 use super::{Site, kind_rank, org, problem_anchor, severity_name, urls};
 
@@ -32,9 +32,20 @@ pub(super) fn entity_page(site: &Site, from: &str, id: EntityId) -> EntityPage {
     let entity = &site.catalog.entities[id];
     // Group and User pages show these relations in their own org sections.
     let shown_by_kind: &[RelationType] = match entity.kind {
-        Kind::Group => &[RelationType::OwnerOf, RelationType::ParentOf, RelationType::ChildOf, RelationType::HasMember],
+        Kind::Group => &[
+            RelationType::OwnerOf,
+            RelationType::ParentOf,
+            RelationType::ChildOf,
+            RelationType::HasMember,
+        ],
         Kind::User => &[RelationType::OwnerOf, RelationType::MemberOf],
         _ => &[],
+    };
+    let problems = problems(site, from, entity);
+    let problem_severity = if problems.iter().any(|p| p.severity == "error") {
+        "error"
+    } else {
+        "warning"
     };
     EntityPage {
         about: about(site, from, id),
@@ -43,7 +54,9 @@ pub(super) fn entity_page(site: &Site, from: &str, id: EntityId) -> EntityPage {
             .filter(|(rel, _)| !shown_by_kind.contains(rel))
             .filter_map(|&(rel, title)| relation_section(site, from, id, rel, title))
             .collect(),
-        problems: problems(site, from, entity),
+        problems,
+        problem_severity,
+        kind_href: urls::href(from, &urls::kind_page(entity.entity_ref.kind_lower(), 1)),
         defined_in: site.sources.display(entity.origin.file).to_string(),
         api_href: urls::href(from, &urls::entity_api(&entity.entity_ref)),
         group: (entity.kind == Kind::Group).then(|| org::group_view(site, from, id)),
@@ -68,7 +81,7 @@ fn about(site: &Site, from: &str, id: EntityId) -> About {
         kind: e.entity_ref.kind.clone(),
         namespace: m.namespace.clone(),
         name: m.name.clone(),
-        display_name: e.display_name().to_string(),
+        display_name: display_name(e),
         title: m.title.clone(),
         description: m.description.clone(),
         spec_type: e.spec_str("type").map(str::to_string),
@@ -79,7 +92,11 @@ fn about(site: &Site, from: &str, id: EntityId) -> About {
             .next()
             .map(|t| site.entity_link(from, t, Some("group"))),
         system: part_of("system"),
-        domain: if e.kind == Kind::System { part_of("domain") } else { None },
+        domain: if e.kind == Kind::System {
+            part_of("domain")
+        } else {
+            None
+        },
         tags: m.tags.clone(),
         labels: key_values(&m.labels),
         links: m
@@ -87,8 +104,12 @@ fn about(site: &Site, from: &str, id: EntityId) -> About {
             .iter()
             .map(|l| external(l.title.as_deref(), &l.url, l.link_type.as_deref()))
             .collect(),
-        view_source: e.annotation("backstage.io/view-url").map(|u| external(Some("View source"), u, None)),
-        edit_source: e.annotation("backstage.io/edit-url").map(|u| external(Some("Edit source"), u, None)),
+        view_source: e
+            .annotation("backstage.io/view-url")
+            .map(|u| external(Some("View source"), u, None)),
+        edit_source: e
+            .annotation("backstage.io/edit-url")
+            .map(|u| external(Some("Edit source"), u, None)),
         source_location: e.annotation("backstage.io/source-location").map(|loc| {
             // A location ref: only `url:` targets can be links.
             let url = loc.strip_prefix("url:").unwrap_or(loc);
@@ -100,6 +121,22 @@ fn about(site: &Site, from: &str, id: EntityId) -> About {
             }
         }),
         annotations: key_values(&m.annotations),
+    }
+}
+
+/// What Backstage shows as an entity's name: `metadata.title`, else a
+/// Group's or User's `spec.profile.displayName`, else `metadata.name`.
+pub(super) fn display_name(e: &Entity) -> String {
+    let profile_name = || {
+        e.spec()?
+            .get("profile")?
+            .get("displayName")?
+            .as_str()
+            .filter(|s| !s.is_empty())
+    };
+    match (&e.metadata.title, e.kind) {
+        (None, Kind::Group | Kind::User) => profile_name().unwrap_or(&e.metadata.name).to_string(),
+        _ => e.display_name().to_string(),
     }
 }
 
@@ -150,8 +187,11 @@ fn relation_section(
 
 /// Groups `(kind_lower, item)` pairs by kind: (kind as written, items),
 /// kinds in display order, items in the order given (catalog order: by ref).
-pub(super) fn group_by_kind<T: KindLabel>(items: impl IntoIterator<Item = (String, T)>) -> Vec<(String, Vec<T>)> {
-    let mut groups: std::collections::BTreeMap<(usize, String), (String, Vec<T>)> = Default::default();
+pub(super) fn group_by_kind<T: KindLabel>(
+    items: impl IntoIterator<Item = (String, T)>,
+) -> Vec<(String, Vec<T>)> {
+    let mut groups: std::collections::BTreeMap<(usize, String), (String, Vec<T>)> =
+        Default::default();
     for (kind, item) in items {
         groups
             .entry(kind_rank(&kind))
@@ -170,12 +210,6 @@ pub(super) trait KindLabel {
 impl KindLabel for super::views::EntityLink {
     fn kind_label(&self) -> &str {
         &self.kind
-    }
-}
-
-impl KindLabel for super::views::OwnedItem {
-    fn kind_label(&self) -> &str {
-        &self.link.kind
     }
 }
 
@@ -234,7 +268,13 @@ fn template_view(e: &Entity) -> TemplateView {
     // `parameters` is one form page (an object) or a list of them.
     let parameters = match spec.and_then(|s| s.get("parameters")) {
         Some(p) if p.as_map().is_some() => vec![form_page(p)],
-        Some(p) => p.as_seq().unwrap_or_default().iter().filter(|n| n.as_map().is_some()).map(form_page).collect(),
+        Some(p) => p
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n.as_map().is_some())
+            .map(form_page)
+            .collect(),
         None => Vec::new(),
     };
     let steps = spec
@@ -265,7 +305,9 @@ fn form_page(page: &Node) -> FormPage {
         .map(|props| {
             props
                 .iter()
-                .map(|(key, prop)| form_field(&key.text, prop, required.contains(&key.text.as_str())))
+                .map(|(key, prop)| {
+                    form_field(&key.text, prop, required.contains(&key.text.as_str()))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -300,7 +342,10 @@ fn form_field(name: &str, prop: &Node, required: bool) -> FormField {
 
 fn location_view(e: &Entity) -> LocationView {
     let spec = e.spec();
-    let mut targets: Vec<String> = spec.and_then(|s| str_field(s, "target")).into_iter().collect();
+    let mut targets: Vec<String> = spec
+        .and_then(|s| str_field(s, "target"))
+        .into_iter()
+        .collect();
     targets.extend(
         spec.and_then(|s| s.get("targets"))
             .and_then(Node::as_seq)

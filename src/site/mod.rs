@@ -35,6 +35,10 @@ use views::{EntityLink, HealthCounts, Nav, SiteView};
 
 /// Rows per page of the JavaScript catalog table.
 pub const INDEX_PAGE_SIZE: usize = 50;
+/// Owned entities listed per kind on a Group or User page; the root group
+/// of a 20,000-entity org would otherwise be a page of megabytes. Everything
+/// stays reachable through the child groups' pages.
+pub const OWNED_PER_KIND: usize = 100;
 
 /// One HTML page to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +57,10 @@ pub enum PageKind {
     CatalogIndex,
     Health,
     /// Page `page` (1-based) of the static list of `kinds[kind]`.
-    KindList { kind: usize, page: usize },
+    KindList {
+        kind: usize,
+        page: usize,
+    },
     Entity(EntityId),
 }
 
@@ -93,7 +100,12 @@ pub struct Site<'a> {
 }
 
 impl<'a> Site<'a> {
-    pub fn new(catalog: &'a Catalog, sources: &'a SourceDb, diagnostics: &'a Diagnostics, config: &'a Config) -> Site<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        sources: &'a SourceDb,
+        diagnostics: &'a Diagnostics,
+        config: &'a Config,
+    ) -> Site<'a> {
         let health = health_order(diagnostics, sources);
         let mut problems: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, d) in health.iter().enumerate() {
@@ -119,9 +131,21 @@ impl<'a> Site<'a> {
     /// Every HTML page of the portal, in a deterministic order.
     pub fn pages(&self) -> Vec<PageSpec> {
         let mut pages = vec![
-            PageSpec { path: urls::HOME.into(), template: "home.html", kind: PageKind::Home },
-            PageSpec { path: urls::CATALOG_INDEX.into(), template: "catalog.html", kind: PageKind::CatalogIndex },
-            PageSpec { path: urls::HEALTH.into(), template: "health.html", kind: PageKind::Health },
+            PageSpec {
+                path: urls::HOME.into(),
+                template: "home.html",
+                kind: PageKind::Home,
+            },
+            PageSpec {
+                path: urls::CATALOG_INDEX.into(),
+                template: "catalog.html",
+                kind: PageKind::CatalogIndex,
+            },
+            PageSpec {
+                path: urls::HEALTH.into(),
+                template: "health.html",
+                kind: PageKind::Health,
+            },
         ];
         for (k, info) in self.kinds.iter().enumerate() {
             for page in 1..=page_count(info.ids.len(), urls::KIND_PAGE_SIZE) {
@@ -150,7 +174,9 @@ impl<'a> Site<'a> {
             PageKind::Home => PageView::Home(lists::home(self, from)),
             PageKind::CatalogIndex => PageView::Catalog(lists::catalog_index(self, from)),
             PageKind::Health => PageView::Health(lists::health(self, from)),
-            PageKind::KindList { kind, page } => PageView::Kind(lists::kind_page(self, from, kind, page)),
+            PageKind::KindList { kind, page } => {
+                PageView::Kind(lists::kind_page(self, from, kind, page))
+            }
             PageKind::Entity(id) => PageView::Entity(Box::new(entity::entity_page(self, from, id))),
         };
         (self.site_view(spec, assets), page)
@@ -160,10 +186,16 @@ impl<'a> Site<'a> {
     /// the sitemap: (output path, bytes).
     pub fn data_files(&self) -> Vec<(String, Vec<u8>)> {
         let mut files = api::api_files(self.catalog);
-        files.push((urls::CATALOG_DATA.to_string(), api::index_script(self).into_bytes()));
+        files.push((
+            urls::CATALOG_DATA.to_string(),
+            api::index_script(self).into_bytes(),
+        ));
         if let Some(base) = &self.config.base_url {
             let pages = self.pages();
-            files.push((urls::SITEMAP.to_string(), api::sitemap(base, &pages).into_bytes()));
+            files.push((
+                urls::SITEMAP.to_string(),
+                api::sitemap(base, &pages).into_bytes(),
+            ));
         }
         files
     }
@@ -185,7 +217,15 @@ impl<'a> Site<'a> {
                 api: urls::href(from, urls::API_ENTITIES),
             },
             section,
-            canonical: self.config.base_url.as_deref().map(|base| urls::absolute(base, from)),
+            current: match spec.kind {
+                PageKind::Home | PageKind::CatalogIndex | PageKind::Health => "page",
+                _ => "true",
+            },
+            canonical: self
+                .config
+                .base_url
+                .as_deref()
+                .map(|base| urls::absolute(base, from)),
             assets: assets
                 .iter()
                 .map(|(name, path)| (name.clone(), urls::href(from, path)))
@@ -196,7 +236,12 @@ impl<'a> Site<'a> {
 
     /// A link to `target` from page `from`, or the text of a missing one.
     /// `default_kind` is left out of the text (Backstage's humanize).
-    fn entity_link(&self, from: &str, target: &EntityRef, default_kind: Option<&str>) -> EntityLink {
+    fn entity_link(
+        &self,
+        from: &str,
+        target: &EntityRef,
+        default_kind: Option<&str>,
+    ) -> EntityLink {
         match self.catalog.id(target) {
             Some(id) => self.link_to(from, id, default_kind),
             None => EntityLink {
@@ -290,9 +335,21 @@ fn kinds_of(catalog: &Catalog) -> Vec<KindInfo> {
 /// Resolves every diagnostic and sorts them as the health page lists them:
 /// by file, position, code; problems without a file last.
 fn health_order<'a>(diagnostics: &'a Diagnostics, sources: &'a SourceDb) -> Vec<Resolved<'a>> {
-    let mut resolved: Vec<Resolved<'a>> = diagnostics.iter().map(|d| emit::resolve(d, sources)).collect();
+    let mut resolved: Vec<Resolved<'a>> = diagnostics
+        .iter()
+        .map(|d| emit::resolve(d, sources))
+        .collect();
     resolved.sort_by(|a, b| {
-        let key = |d: &Resolved<'a>| (d.file.is_none(), d.file, d.line, d.column, d.code, d.message);
+        let key = |d: &Resolved<'a>| {
+            (
+                d.file.is_none(),
+                d.file,
+                d.line,
+                d.column,
+                d.code,
+                d.message,
+            )
+        };
         key(a).cmp(&key(b))
     });
     resolved

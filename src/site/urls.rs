@@ -44,7 +44,9 @@ pub const KIND_PAGE_SIZE: usize = 100;
 /// injective even on case-insensitive file systems). A leading `.` is
 /// encoded too, so no segment is `.`, `..` or a hidden file.
 pub fn encode_segment(text: &str) -> String {
-    encode_with(text, |b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    encode_with(text, |b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+    })
 }
 
 /// The namespace segment of an entity route. Backstage namespaces are DNS
@@ -105,7 +107,11 @@ pub fn entity_api(entity_ref: &EntityRef) -> String {
 /// Page 1 is the folder itself, page `n ≥ 2` is `<n>/`.
 pub fn kind_dir(kind_key: &str, page: usize) -> String {
     let base = format!("catalog/_kinds/{}/", encode_segment(kind_key));
-    if page <= 1 { base } else { format!("{base}{page}/") }
+    if page <= 1 {
+        base
+    } else {
+        format!("{base}{page}/")
+    }
 }
 
 /// The output path of a static per-kind list page.
@@ -131,12 +137,31 @@ pub fn root_prefix(from: &str) -> String {
 }
 
 /// The href from page `from` to output path `to` (both site-root-relative
-/// output paths). `index.html` targets become their folder (`…/`); the
-/// `%` of encoded segments is encoded once more (see the module doc).
+/// output paths): up to their common folder, then down. `index.html`
+/// targets become their folder (`…/`); the `%` of encoded segments is
+/// encoded once more (see the module doc).
 pub fn href(from: &str, to: &str) -> String {
-    let target = as_dir(to).replace('%', "%25");
-    let out = format!("{}{target}", root_prefix(from));
-    if out.is_empty() { "./".to_string() } else { out }
+    let mut from_dirs: Vec<&str> = from.split('/').collect();
+    from_dirs.pop();
+    let mut to_parts: Vec<&str> = as_dir(to).split('/').collect();
+    // The file name, or "" for a folder.
+    let to_file = to_parts.pop().unwrap_or_default();
+    let common = from_dirs
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = "../".repeat(from_dirs.len() - common);
+    for part in &to_parts[common..] {
+        out.push_str(part);
+        out.push('/');
+    }
+    out.push_str(to_file);
+    if out.is_empty() {
+        "./".to_string()
+    } else {
+        out.replace('%', "%25")
+    }
 }
 
 /// An absolute URL for an output path, when `base_url` is configured
@@ -177,19 +202,31 @@ mod tests {
     #[test]
     fn entity_routes_follow_backstage() {
         let e = r("Component", "default", "Artist-Web");
-        assert_eq!(entity_page(&e), "catalog/default/component/Artist-Web/index.html");
+        assert_eq!(
+            entity_page(&e),
+            "catalog/default/component/Artist-Web/index.html"
+        );
         assert_eq!(entity_dir(&e), "catalog/default/component/Artist-Web/");
         assert_eq!(
             entity_api(&e),
             "api/catalog/entities/by-name/component/default/artist-web.json"
         );
-        assert_eq!(entity_page(&r("API", "Team-A", "x.y_z")), "catalog/team-a/api/x.y_z/index.html");
+        assert_eq!(
+            entity_page(&r("API", "Team-A", "x.y_z")),
+            "catalog/team-a/api/x.y_z/index.html"
+        );
     }
 
     #[test]
     fn kind_pages() {
-        assert_eq!(kind_page("component", 1), "catalog/_kinds/component/index.html");
-        assert_eq!(kind_page("component", 3), "catalog/_kinds/component/3/index.html");
+        assert_eq!(
+            kind_page("component", 1),
+            "catalog/_kinds/component/index.html"
+        );
+        assert_eq!(
+            kind_page("component", 3),
+            "catalog/_kinds/component/3/index.html"
+        );
     }
 
     #[test]
@@ -205,37 +242,91 @@ mod tests {
         let e = r("Component", "_health", "x");
         assert_eq!(entity_page(&e), "catalog/%5Fhealth/component/x/index.html");
         let e = r("Component", "index.html", "x");
-        assert_eq!(entity_page(&e), "catalog/index%2Ehtml/component/x/index.html");
+        assert_eq!(
+            entity_page(&e),
+            "catalog/index%2Ehtml/component/x/index.html"
+        );
         let e = r("../..", "..", "../../etc");
         let page = entity_page(&e);
-        assert!(page.split('/').all(|s| s != ".." && s != "." && !s.is_empty()), "{page}");
+        assert!(
+            page.split('/')
+                .all(|s| s != ".." && s != "." && !s.is_empty()),
+            "{page}"
+        );
     }
 
     #[test]
     fn relative_prefixes() {
         assert_eq!(root_prefix("index.html"), "");
         assert_eq!(root_prefix("catalog/index.html"), "../");
-        assert_eq!(root_prefix("catalog/default/component/x/index.html"), "../../../../");
+        assert_eq!(
+            root_prefix("catalog/default/component/x/index.html"),
+            "../../../../"
+        );
         assert_eq!(href("index.html", "index.html"), "./");
         assert_eq!(href("index.html", CATALOG_INDEX), "catalog/");
         assert_eq!(href(CATALOG_INDEX, HOME), "../");
         assert_eq!(
-            href("catalog/default/component/x/index.html", "catalog/default/group/team-a/index.html"),
-            "../../../../catalog/default/group/team-a/"
+            href(
+                "catalog/default/component/x/index.html",
+                "catalog/default/group/team-a/index.html"
+            ),
+            "../../group/team-a/"
         );
-        assert_eq!(href(CATALOG_INDEX, "static/backlot.css"), "../static/backlot.css");
+        assert_eq!(
+            href(
+                "catalog/default/component/x/index.html",
+                "catalog/default/component/x/index.html"
+            ),
+            "./"
+        );
+        assert_eq!(
+            href("catalog/default/component/x/index.html", HOME),
+            "../../../../"
+        );
+        assert_eq!(
+            href(
+                "catalog/_kinds/api/2/index.html",
+                "catalog/_kinds/api/index.html"
+            ),
+            "../"
+        );
+        assert_eq!(
+            href(
+                "catalog/_kinds/api/index.html",
+                "catalog/_kinds/api/2/index.html"
+            ),
+            "2/"
+        );
+        assert_eq!(
+            href("catalog/a/b/c/index.html", API_ENTITIES),
+            "../../../../api/catalog/entities.json"
+        );
+        assert_eq!(
+            href(CATALOG_INDEX, "static/backlot.css"),
+            "../static/backlot.css"
+        );
     }
 
     #[test]
     fn encoded_names_are_encoded_again_in_links() {
         let e = r("Component", "default", "a<b");
-        assert_eq!(href(HOME, &entity_page(&e)), "catalog/default/component/a%253Cb/");
+        assert_eq!(
+            href(HOME, &entity_page(&e)),
+            "catalog/default/component/a%253Cb/"
+        );
     }
 
     #[test]
     fn only_safe_schemes_become_links() {
-        assert_eq!(safe_href("https://example.org/a b").as_deref(), Some("https://example.org/a%20b"));
-        assert_eq!(safe_href("mailto:team@example.org").as_deref(), Some("mailto:team@example.org"));
+        assert_eq!(
+            safe_href("https://example.org/a b").as_deref(),
+            Some("https://example.org/a%20b")
+        );
+        assert_eq!(
+            safe_href("mailto:team@example.org").as_deref(),
+            Some("mailto:team@example.org")
+        );
         for bad in [
             "javascript:alert(1)",
             " JavaScript:alert(1)",
@@ -256,9 +347,15 @@ mod tests {
     #[test]
     fn absolute_urls() {
         assert_eq!(
-            absolute("https://example.org/portal/", "catalog/default/component/x/index.html"),
+            absolute(
+                "https://example.org/portal/",
+                "catalog/default/component/x/index.html"
+            ),
             "https://example.org/portal/catalog/default/component/x/"
         );
-        assert_eq!(absolute("https://example.org/", HOME), "https://example.org/");
+        assert_eq!(
+            absolute("https://example.org/", HOME),
+            "https://example.org/"
+        );
     }
 }

@@ -32,8 +32,11 @@ pub struct SiteView {
     /// Links of the main navigation.
     pub nav: Nav,
     /// Which navigation entry this page belongs to: `home`, `catalog` or
-    /// `health` (for `aria-current`).
+    /// `health`.
     pub section: &'static str,
+    /// The `aria-current` value for that entry: `page` on the entry's own
+    /// page, `true` on pages below it.
+    pub current: &'static str,
     /// Absolute URL of this page when `base_url` is configured.
     pub canonical: Option<String>,
     /// Theme static files: name under `static/` (`backlot.css`) → href.
@@ -142,7 +145,8 @@ pub struct About {
     pub kind: String,
     pub namespace: String,
     pub name: String,
-    /// `metadata.title`, else the name.
+    /// `metadata.title`, else (Groups, Users) `spec.profile.displayName`,
+    /// else the name.
     pub display_name: String,
     /// `metadata.title` only.
     pub title: Option<String>,
@@ -180,6 +184,10 @@ pub struct EntityPage {
     pub relations: Vec<RelationSection>,
     /// Diagnostics about this entity.
     pub problems: Vec<Problem>,
+    /// `error` when any problem is an error, else `warning` (for styling).
+    pub problem_severity: &'static str,
+    /// The static list of this entity's kind.
+    pub kind_href: String,
     /// The descriptor file, as shown to people.
     pub defined_in: String,
     /// Link to this entity in the JSON API.
@@ -210,10 +218,16 @@ pub struct OwnedItem {
     pub via: Option<EntityLink>,
 }
 
+/// Owned entities of one kind. Large orgs own thousands: `items` holds the
+/// first [`crate::site::OWNED_PER_KIND`], `total` counts them all.
 #[derive(Debug, Clone, Serialize)]
 pub struct OwnedGroup {
     pub kind: String,
+    pub total: usize,
     pub items: Vec<OwnedItem>,
+    /// The catalog index filtered on this kind and the owning groups, when
+    /// items were left out and the owners are few enough for a URL.
+    pub more_href: Option<String>,
 }
 
 /// The org part of a Group page.
@@ -340,11 +354,15 @@ pub struct ListRow {
     pub description: Option<String>,
 }
 
+/// A numbered link of a pager; only pages near the current one, the
+/// first and the last are listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageLink {
     pub number: usize,
     pub href: String,
     pub current: bool,
+    /// Pages were skipped before this one (show an ellipsis).
+    pub gap_before: bool,
 }
 
 /// `page` of `kind.html`: one page of the static list of a kind.

@@ -12,11 +12,18 @@ const GOOD: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n 
 /// Builds `repos/bad/catalog-info.yaml` = `bad` next to a good file and
 /// returns the portal, checking the good entity survived.
 fn with_bad_file(bad: &[u8]) -> Portal {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/good/catalog-info.yaml", GOOD)]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/good/catalog-info.yaml", GOOD),
+    ]);
     std::fs::create_dir_all(dir.path().join("repos/bad")).unwrap();
     std::fs::write(dir.path().join("repos/bad/catalog-info.yaml"), bad).unwrap();
     let p = Portal::load(dir.path());
-    assert!(p.has("group:default/survivors"), "good entity lost:\n{}", p.dump());
+    assert!(
+        p.has("group:default/survivors"),
+        "good entity lost:\n{}",
+        p.dump()
+    );
     p
 }
 
@@ -28,7 +35,9 @@ fn only(p: &Portal, code: Code) -> String {
 
 #[test]
 fn malformed_yaml() {
-    let p = with_bad_file(b"apiVersion: backstage.io/v1alpha1\nkind: [Component\nmetadata:\n  name: x\n");
+    let p = with_bad_file(
+        b"apiVersion: backstage.io/v1alpha1\nkind: [Component\nmetadata:\n  name: x\n",
+    );
     let at = only(&p, Code::YamlSyntax);
     assert!(at.starts_with("repos/bad/catalog-info.yaml:"), "{at}");
 }
@@ -36,8 +45,14 @@ fn malformed_yaml() {
 #[test]
 fn root_that_is_not_a_mapping() {
     let p = with_bad_file(b"- just\n- a list\n");
-    assert_eq!(only(&p, Code::YamlNotAMapping), "repos/bad/catalog-info.yaml:1");
-    assert_eq!(p.with_code(Code::YamlNotAMapping)[0].message, "Expected object at root, got object");
+    assert_eq!(
+        only(&p, Code::YamlNotAMapping),
+        "repos/bad/catalog-info.yaml:1"
+    );
+    assert_eq!(
+        p.with_code(Code::YamlNotAMapping)[0].message,
+        "Expected object at root, got object"
+    );
 }
 
 #[test]
@@ -56,7 +71,9 @@ fn non_utf8_file() {
 
 #[test]
 fn alias_bomb() {
-    let mut text = String::from("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: bomb\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut text = String::from(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: bomb\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
     for i in 1..9 {
         let p = i - 1;
         text.push_str(&format!(
@@ -73,35 +90,57 @@ fn fifty_megabyte_file() {
     big.resize(50 * 1024 * 1024, b'x');
     big.push(b'\n');
     let p = with_bad_file(&big);
-    assert_eq!(only(&p, Code::FileTooLarge), "repos/bad/catalog-info.yaml:1");
+    assert_eq!(
+        only(&p, Code::FileTooLarge),
+        "repos/bad/catalog-info.yaml:1"
+    );
 }
 
 #[test]
 fn duplicate_keys() {
     let p = with_bad_file(b"apiVersion: backstage.io/v1alpha1\nkind: Group\nkind: User\n");
-    assert_eq!(only(&p, Code::YamlDuplicateKey), "repos/bad/catalog-info.yaml:3");
+    assert_eq!(
+        only(&p, Code::YamlDuplicateKey),
+        "repos/bad/catalog-info.yaml:3"
+    );
 }
 
 #[cfg(unix)]
 #[test]
 fn symlink_to_etc_passwd_is_not_read() {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/good/catalog-info.yaml", GOOD)]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/good/catalog-info.yaml", GOOD),
+    ]);
     std::fs::create_dir_all(dir.path().join("repos/evil")).unwrap();
-    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("repos/evil/catalog-info.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        dir.path().join("repos/evil/catalog-info.yaml"),
+    )
+    .unwrap();
     let p = Portal::load(dir.path());
     assert!(p.has("group:default/survivors"));
     let d = p.with_code(Code::FileOutsideRoot);
     assert_eq!(d.len(), 1, "{}", p.dump());
     assert!(d[0].message.contains("/etc/passwd"));
     // Nothing of the file was registered as a source.
-    assert!(p.loaded.sources.iter().all(|(_, f)| !f.path.starts_with("/etc")));
+    assert!(
+        p.loaded
+            .sources
+            .iter()
+            .all(|(_, f)| !f.path.starts_with("/etc"))
+    );
 }
 
 #[test]
 fn location_pointing_at_itself_or_outside() {
     let cfg = "catalog:\n  locations:\n    - { type: file, target: loc.yaml }\n";
     let loc = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets: [./loc.yaml, ../../../../../../etc/hostname, ./team.yaml]\n";
-    let dir = tree(&[("portal/backlot.yaml", cfg), ("portal/loc.yaml", loc), ("portal/team.yaml", GOOD)]);
+    let dir = tree(&[
+        ("portal/backlot.yaml", cfg),
+        ("portal/loc.yaml", loc),
+        ("portal/team.yaml", GOOD),
+    ]);
     let p = Portal::load(&dir.path().join("portal"));
     assert!(p.has("group:default/survivors"), "{}", p.dump());
     assert_eq!(p.with_code(Code::LocationCycle).len(), 1, "{}", p.dump());
@@ -110,9 +149,19 @@ fn location_pointing_at_itself_or_outside() {
 
 #[test]
 fn yaml_error_in_one_document_keeps_the_others() {
-    let text = format!("{GOOD}---\nkind: [broken\n---\n{}", GOOD.replace("survivors", "second"));
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/a/catalog-info.yaml", &text)]);
+    let text = format!(
+        "{GOOD}---\nkind: [broken\n---\n{}",
+        GOOD.replace("survivors", "second")
+    );
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/a/catalog-info.yaml", &text),
+    ]);
     let p = Portal::load(dir.path());
-    assert!(p.has("group:default/survivors") && p.has("group:default/second"), "{}", p.dump());
+    assert!(
+        p.has("group:default/survivors") && p.has("group:default/second"),
+        "{}",
+        p.dump()
+    );
     assert_eq!(p.with_code(Code::YamlSyntax).len(), 1);
 }

@@ -31,7 +31,10 @@ fn relations_in_both_directions() {
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
         ("repos/org/catalog-info.yaml", TEAM),
-        ("repos/orders/catalog-info.yaml", &format!("{orders}---\n{api}---\n{db}")),
+        (
+            "repos/orders/catalog-info.yaml",
+            &format!("{orders}---\n{api}---\n{db}"),
+        ),
         ("repos/web/catalog-info.yaml", &web),
     ]);
     let p = Portal::load(dir.path());
@@ -53,10 +56,13 @@ fn relations_in_both_directions() {
             "ownedBy group:default/team-a",
         ]
     );
-    assert_eq!(p.relations("resource:default/orders-db"), [
-        "dependencyOf component:default/orders",
-        "ownedBy group:default/team-a"
-    ]);
+    assert_eq!(
+        p.relations("resource:default/orders-db"),
+        [
+            "dependencyOf component:default/orders",
+            "ownedBy group:default/team-a"
+        ]
+    );
     let team = p.relations("group:default/team-a");
     assert_eq!(team.len(), 4, "{team:?}");
     assert!(team.iter().all(|r| r.starts_with("ownerOf ")));
@@ -67,17 +73,36 @@ fn relations_in_both_directions() {
 #[test]
 fn refs_are_case_insensitive_and_namespace_relative() {
     let ns_team = TEAM.replace("name: team-a", "name: team-a\n  namespace: payments");
-    let ns_comp = component("Billing", "").replace("name: Billing", "name: Billing\n  namespace: payments").replace("owner: team-a", "owner: Team-A");
+    let ns_comp = component("Billing", "")
+        .replace("name: Billing", "name: Billing\n  namespace: payments")
+        .replace("owner: team-a", "owner: Team-A");
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
-        ("repos/a/catalog-info.yaml", &format!("{ns_team}---\n{ns_comp}")),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!("{ns_team}---\n{ns_comp}"),
+        ),
     ]);
     let p = Portal::load(dir.path());
     assert!(p.loaded.diagnostics.is_empty(), "{}", p.dump());
-    assert_eq!(p.relations("component:payments/billing"), ["ownedBy group:payments/team-a"]);
-    assert_eq!(p.relations("group:payments/team-a"), ["ownerOf component:payments/billing"]);
+    assert_eq!(
+        p.relations("component:payments/billing"),
+        ["ownedBy group:payments/team-a"]
+    );
+    assert_eq!(
+        p.relations("group:payments/team-a"),
+        ["ownerOf component:payments/billing"]
+    );
     // Display keeps the written case.
-    assert_eq!(p.loaded.catalog.get("component:payments/billing").unwrap().metadata.name, "Billing");
+    assert_eq!(
+        p.loaded
+            .catalog
+            .get("component:payments/billing")
+            .unwrap()
+            .metadata
+            .name,
+        "Billing"
+    );
 }
 
 // spec/catalog.md §11: dangling targets are stored; Backlot warns with the
@@ -86,20 +111,29 @@ fn refs_are_case_insensitive_and_namespace_relative() {
 fn dangling_reference_is_a_warning_at_the_reference() {
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
-        ("repos/a/catalog-info.yaml", &component("a", "  system: nowhere\n")),
+        (
+            "repos/a/catalog-info.yaml",
+            &component("a", "  system: nowhere\n"),
+        ),
     ]);
     let p = Portal::load(dir.path());
     let dangling = p.with_code(Code::RelationDanglingRef);
     assert_eq!(dangling.len(), 2, "{}", p.dump());
     let lines: Vec<String> = dangling.iter().map(|d| p.location(d)).collect();
-    assert_eq!(lines, ["repos/a/catalog-info.yaml:8", "repos/a/catalog-info.yaml:9"]);
+    assert_eq!(
+        lines,
+        ["repos/a/catalog-info.yaml:8", "repos/a/catalog-info.yaml:9"]
+    );
     assert!(dangling.iter().all(|d| d.severity == Severity::Warning));
     assert!(dangling[0].message.contains("group:default/team-a"));
     assert!(dangling[0].help.as_deref().unwrap().contains("user:team-a"));
-    assert_eq!(p.relations("component:default/a"), [
-        "ownedBy group:default/team-a",
-        "partOf system:default/nowhere"
-    ]);
+    assert_eq!(
+        p.relations("component:default/a"),
+        [
+            "ownedBy group:default/team-a",
+            "partOf system:default/nowhere"
+        ]
+    );
 }
 
 // spec/catalog.md §7: a dependsOn without kind fails the entity.
@@ -108,7 +142,10 @@ fn unparseable_reference_rejects_the_entity() {
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
         ("repos/org/catalog-info.yaml", TEAM),
-        ("repos/a/catalog-info.yaml", &component("a", "  dependsOn: [artists-db]\n")),
+        (
+            "repos/a/catalog-info.yaml",
+            &component("a", "  dependsOn: [artists-db]\n"),
+        ),
         ("repos/b/catalog-info.yaml", &component("b", "")),
     ]);
     let p = Portal::load(dir.path());
@@ -127,7 +164,10 @@ fn conflict_between_files_keeps_the_first_and_names_both() {
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
         ("repos/org/catalog-info.yaml", TEAM),
-        ("repos/a/catalog-info.yaml", &component("svc", "  system: one\n")),
+        (
+            "repos/a/catalog-info.yaml",
+            &component("svc", "  system: one\n"),
+        ),
         ("repos/b/catalog-info.yaml", &component("SVC", "")),
     ]);
     let p = Portal::load(dir.path());
@@ -135,10 +175,24 @@ fn conflict_between_files_keeps_the_first_and_names_both() {
     assert_eq!(conflicts.len(), 1, "{}", p.dump());
     let d = conflicts[0];
     assert_eq!(p.location(d), "repos/b/catalog-info.yaml:1");
-    assert!(d.message.contains("repos/a/catalog-info.yaml"), "{}", d.message);
-    assert_eq!(p.loaded.sources.display(d.related[0].span.file), "repos/a/catalog-info.yaml");
+    assert!(
+        d.message.contains("repos/a/catalog-info.yaml"),
+        "{}",
+        d.message
+    );
+    assert_eq!(
+        p.loaded.sources.display(d.related[0].span.file),
+        "repos/a/catalog-info.yaml"
+    );
     // The first definition is the one kept.
-    assert_eq!(p.loaded.catalog.get("component:default/svc").unwrap().spec_str("system"), Some("one"));
+    assert_eq!(
+        p.loaded
+            .catalog
+            .get("component:default/svc")
+            .unwrap()
+            .spec_str("system"),
+        Some("one")
+    );
 }
 
 // spec/catalog.md §11: the same ref twice in one file; the later replaces.
@@ -148,13 +202,23 @@ fn same_ref_twice_in_a_file_replaces_with_a_warning() {
     let second = component("svc", "  system: second\n");
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
-        ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{first}---\n{second}")),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!("{TEAM}---\n{first}---\n{second}"),
+        ),
     ]);
     let p = Portal::load(dir.path());
     let d = p.with_code(Code::EntityReplacedInFile);
     assert_eq!(d.len(), 1, "{}", p.dump());
     assert_eq!(d[0].severity, Severity::Warning);
-    assert_eq!(p.loaded.catalog.get("component:default/svc").unwrap().spec_str("system"), Some("second"));
+    assert_eq!(
+        p.loaded
+            .catalog
+            .get("component:default/svc")
+            .unwrap()
+            .spec_str("system"),
+        Some("second")
+    );
 }
 
 // spec/catalog.md §9: $text, $json, $yaml relative to the file holding them.
@@ -204,7 +268,9 @@ fn placeholder_outside_the_roots_is_refused() {
 }
 
 fn location(targets: &str) -> String {
-    format!("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n{targets}")
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n{targets}"
+    )
 }
 
 // spec/catalog.md §8: Location trees, globs, relative targets.
@@ -213,19 +279,32 @@ fn locations_are_followed_with_globs() {
     let cfg = "catalog:\n  locations:\n    - { type: file, target: org/all.yaml }\n";
     let dir = tree(&[
         ("backlot.yaml", cfg),
-        ("org/all.yaml", &location("    - ./teams/*.yaml\n    - ./svc/**/*.yaml\n")),
+        (
+            "org/all.yaml",
+            &location("    - ./teams/*.yaml\n    - ./svc/**/*.yaml\n"),
+        ),
         ("org/teams/a.yaml", TEAM),
         ("org/svc/x/one.yaml", &component("one", "")),
         ("org/svc/two.yaml", &component("two", "")),
     ]);
     let p = Portal::load(dir.path());
     assert!(p.loaded.diagnostics.is_empty(), "{}", p.dump());
-    for r in ["group:default/team-a", "component:default/one", "component:default/two", "location:default/loc"] {
+    for r in [
+        "group:default/team-a",
+        "component:default/one",
+        "component:default/two",
+        "location:default/loc",
+    ] {
         assert!(p.has(r), "{r} missing: {:?}", p.refs());
     }
     let one = p.loaded.catalog.get("component:default/one").unwrap();
-    let origin = one.annotation("backstage.io/managed-by-origin-location").unwrap();
-    assert!(origin.starts_with("file:") && origin.ends_with("org/all.yaml"), "{origin}");
+    let origin = one
+        .annotation("backstage.io/managed-by-origin-location")
+        .unwrap();
+    assert!(
+        origin.starts_with("file:") && origin.ends_with("org/all.yaml"),
+        "{origin}"
+    );
 }
 
 #[test]
@@ -243,7 +322,11 @@ fn location_problems_are_reported_and_the_rest_builds() {
     let p = Portal::load(&dir.path().join("portal"));
     assert!(p.has("group:default/team-a"), "{}", p.dump());
     assert!(!p.has("component:default/outside"));
-    let codes: Vec<(Code, String)> = p.diagnostics().iter().map(|d| (d.code, p.location(d))).collect();
+    let codes: Vec<(Code, String)> = p
+        .diagnostics()
+        .iter()
+        .map(|d| (d.code, p.location(d)))
+        .collect();
     let expect = [
         (Code::LocationGlobNoMatch, "all.yaml:7"),
         (Code::FileNotFound, "all.yaml:8"),
@@ -260,7 +343,10 @@ fn location_problems_are_reported_and_the_rest_builds() {
         );
     }
     // The glob that matches nothing is a warning, not silence.
-    assert_eq!(p.with_code(Code::LocationGlobNoMatch)[0].severity, Severity::Warning);
+    assert_eq!(
+        p.with_code(Code::LocationGlobNoMatch)[0].severity,
+        Severity::Warning
+    );
 }
 
 #[test]
@@ -279,25 +365,47 @@ fn dir_locations_skip_ignored_trees() {
         ("backlot.yaml", CONFIG),
         ("repos/org/catalog-info.yaml", TEAM),
         ("repos/web/.gitignore", "generated/\n"),
-        ("repos/web/generated/catalog-info.yaml", &component("generated", "")),
-        ("repos/web/node_modules/dep/catalog-info.yaml", &component("dep", "")),
-        ("repos/web/target/catalog-info.yaml", &component("built", "")),
+        (
+            "repos/web/generated/catalog-info.yaml",
+            &component("generated", ""),
+        ),
+        (
+            "repos/web/node_modules/dep/catalog-info.yaml",
+            &component("dep", ""),
+        ),
+        (
+            "repos/web/target/catalog-info.yaml",
+            &component("built", ""),
+        ),
         ("repos/web/catalog-info.yaml", &component("web", "")),
     ]);
     let p = Portal::load(dir.path());
     assert!(p.loaded.diagnostics.is_empty(), "{}", p.dump());
-    let components: Vec<String> = p.refs().into_iter().filter(|r| r.starts_with("component:")).collect();
+    let components: Vec<String> = p
+        .refs()
+        .into_iter()
+        .filter(|r| r.starts_with("component:"))
+        .collect();
     assert_eq!(components, ["component:default/web"]);
 }
 
 // Backstage CatalogRules: kinds allowed globally or per location.
 #[test]
 fn catalog_rules_restrict_kinds() {
-    let cfg = "catalog:\n  rules:\n    - allow: [Component, Location]\n  locations:\n    - type: dir\n      target: repos\n    - type: file\n      target: org.yaml\n      rules:\n        - allow: [Group]\n";
+    // No `Location` in the global rules: the generated Locations of the
+    // config entries are not read through a location, so rules skip them.
+    let cfg = "catalog:\n  rules:\n    - allow: [Component]\n  locations:\n    - type: dir\n      target: repos\n    - type: file\n      target: org.yaml\n      rules:\n        - allow: [Group]\n";
     let dir = tree(&[
         ("backlot.yaml", cfg),
         ("org.yaml", TEAM),
-        ("repos/a/catalog-info.yaml", &format!("{}---\n{}", component("a", ""), TEAM.replace("team-a", "team-b"))),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!(
+                "{}---\n{}",
+                component("a", ""),
+                TEAM.replace("team-a", "team-b")
+            ),
+        ),
     ]);
     let p = Portal::load(dir.path());
     assert!(p.has("group:default/team-a"));

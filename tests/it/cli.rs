@@ -5,7 +5,8 @@ use std::fs;
 
 use crate::support::{backlot, tree};
 
-const CONFIG: &str = "title: Test Portal\ncatalog:\n  locations:\n    - { type: dir, target: repos }\n";
+const CONFIG: &str =
+    "title: Test Portal\ncatalog:\n  locations:\n    - { type: dir, target: repos }\n";
 const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";
 const COMPONENT: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\nspec:\n  type: website\n  lifecycle: production\n  owner: team-a\n";
 const DANGLING: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: lonely\nspec:\n  type: website\n  lifecycle: production\n  owner: nobody\n";
@@ -22,13 +23,27 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn clean_build_exits_zero_and_writes_the_site() {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{COMPONENT}"))]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!("{TEAM}---\n{COMPONENT}"),
+        ),
+    ]);
     let (code, _, err) = run(dir.path(), &["build"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("0 errors, 0 warnings"), "{err}");
     assert!(dir.path().join("public/catalog/index.html").is_file());
-    assert!(dir.path().join("public/catalog/default/component/web/index.html").is_file());
-    assert!(dir.path().join("public/api/catalog/entities.json").is_file());
+    assert!(
+        dir.path()
+            .join("public/catalog/default/component/web/index.html")
+            .is_file()
+    );
+    assert!(
+        dir.path()
+            .join("public/api/catalog/entities.json")
+            .is_file()
+    );
 }
 
 // Issue #2: without --strict, entity errors still publish the valid part and exit 1.
@@ -36,38 +51,66 @@ fn clean_build_exits_zero_and_writes_the_site() {
 fn errors_publish_the_valid_part_and_exit_one() {
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
-        ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{COMPONENT}")),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!("{TEAM}---\n{COMPONENT}"),
+        ),
         ("repos/b/catalog-info.yaml", INVALID),
     ]);
     let (code, _, err) = run(dir.path(), &["build"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("error[entity/invalid-name]"), "{err}");
     assert!(err.contains("repos/b/catalog-info.yaml:4:9"), "{err}");
-    assert!(dir.path().join("public/catalog/default/component/web/index.html").is_file());
+    assert!(
+        dir.path()
+            .join("public/catalog/default/component/web/index.html")
+            .is_file()
+    );
 }
 
 // Issue #2: --strict fails on warnings and leaves the previous output untouched.
 #[test]
 fn strict_fails_on_warnings_and_keeps_the_previous_site() {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{COMPONENT}"))]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!("{TEAM}---\n{COMPONENT}"),
+        ),
+    ]);
     assert_eq!(run(dir.path(), &["build", "--strict"]).0, 0);
     let index = dir.path().join("public/catalog/index.html");
     let before = fs::read(&index).unwrap();
-    fs::write(dir.path().join("repos/b/catalog-info.yaml").tap_parent(), DANGLING).unwrap();
+    fs::write(
+        dir.path().join("repos/b/catalog-info.yaml").tap_parent(),
+        DANGLING,
+    )
+    .unwrap();
     let (code, _, err) = run(dir.path(), &["build", "--strict"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("warning[relation/dangling-ref]"), "{err}");
     assert!(err.contains("left untouched"), "{err}");
     assert_eq!(fs::read(&index).unwrap(), before);
-    assert!(!dir.path().join("public/catalog/default/component/lonely").exists());
+    assert!(
+        !dir.path()
+            .join("public/catalog/default/component/lonely")
+            .exists()
+    );
     // Without --strict the warning does not fail the build.
     assert_eq!(run(dir.path(), &["build"]).0, 0);
-    assert!(dir.path().join("public/catalog/default/component/lonely/index.html").is_file());
+    assert!(
+        dir.path()
+            .join("public/catalog/default/component/lonely/index.html")
+            .is_file()
+    );
 }
 
 #[test]
 fn check_writes_nothing() {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/b/catalog-info.yaml", INVALID)]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/b/catalog-info.yaml", INVALID),
+    ]);
     let (code, _, err) = run(dir.path(), &["check"]);
     assert_eq!(code, 1, "{err}");
     assert!(!dir.path().join("public").exists());
@@ -75,10 +118,16 @@ fn check_writes_nothing() {
 
 #[test]
 fn json_format_is_one_object_per_line_then_a_summary() {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/b/catalog-info.yaml", INVALID)]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/b/catalog-info.yaml", INVALID),
+    ]);
     let (code, out, _) = run(dir.path(), &["check", "--format", "json"]);
     assert_eq!(code, 1);
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
     let first = &lines[0];
     assert_eq!(first["code"], "entity/invalid-name");
     assert_eq!(first["severity"], "error");
@@ -106,10 +155,20 @@ fn config_problems_exit_two_with_a_suggestion() {
 
 #[test]
 fn human_output_is_plain_when_piped() {
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/b/catalog-info.yaml", INVALID)]);
-    let out = backlot(dir.path()).arg("check").env_remove("NO_COLOR").output().unwrap();
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/b/catalog-info.yaml", INVALID),
+    ]);
+    let out = backlot(dir.path())
+        .arg("check")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains('\u{1b}'), "escape codes in piped output: {err:?}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "escape codes in piped output: {err:?}"
+    );
     // The source line is shown with a caret under the value.
     assert!(err.contains("  name: Bad Name"), "{err}");
     assert!(err.contains("^"), "{err}");

@@ -96,7 +96,11 @@ fn accepts_the_same_entities_as_backstage() {
     ];
     assert_eq!(refs, expected, "\n{}", p.dump());
     // ConfigLocationEntityProvider: one generated Location per config entry.
-    let generated = p.refs().iter().filter(|r| r.starts_with("location:default/generated-")).count();
+    let generated = p
+        .refs()
+        .iter()
+        .filter(|r| r.starts_with("location:default/generated-"))
+        .count();
     assert_eq!(generated, 2);
 }
 
@@ -153,7 +157,10 @@ fn relations_match_backstage() {
         ),
         (
             "component:default/wayback-archive-ingestion",
-            &["ownedBy group:default/team-d", "partOf component:default/wayback-archive"],
+            &[
+                "ownedBy group:default/team-d",
+                "partOf component:default/wayback-archive",
+            ],
         ),
         (
             "api:default/wayback-archive",
@@ -181,7 +188,10 @@ fn relations_match_backstage() {
         ),
         ("user:development/guest", &["memberOf group:default/team-a"]),
         // Dangling, still stored (spec/catalog.md §11).
-        ("component:default/playback-order", &["ownedBy group:default/guest"]),
+        (
+            "component:default/playback-order",
+            &["ownedBy group:default/guest"],
+        ),
         (
             "airesource:default/code-review-plugin",
             &[
@@ -198,8 +208,15 @@ fn relations_match_backstage() {
     }
     // A group lists members that only the users' memberOf name.
     let team_a = p.relations("group:default/team-a");
-    for member in ["user:default/guest", "user:development/guest", "user:default/breanna.davison"] {
-        assert!(team_a.contains(&format!("hasMember {member}")), "{team_a:?}");
+    for member in [
+        "user:default/guest",
+        "user:development/guest",
+        "user:default/breanna.davison",
+    ] {
+        assert!(
+            team_a.contains(&format!("hasMember {member}")),
+            "{team_a:?}"
+        );
     }
 }
 
@@ -223,10 +240,15 @@ fn location_annotations_are_set_as_backstage_does() {
 #[test]
 fn relative_text_placeholder_is_resolved_against_the_descriptor() {
     let p = portal();
-    let api = p.loaded.catalog.get("api:default/petstore-webhook").unwrap();
+    let api = p
+        .loaded
+        .catalog
+        .get("api:default/petstore-webhook")
+        .unwrap();
     let definition = api.spec_str("definition").unwrap();
     let expected =
-        std::fs::read_to_string(fixture("backstage-examples/apis/petstore-webhook.oas.yaml")).unwrap();
+        std::fs::read_to_string(fixture("backstage-examples/apis/petstore-webhook.oas.yaml"))
+            .unwrap();
     assert_eq!(definition, expected);
     assert!(p.with_code(Code::PlaceholderReadFailed).is_empty());
 }

@@ -18,7 +18,10 @@ fn every_diagnostic_code_is_documented() {
         .map(|c| c.as_str())
         .filter(|code| !docs.lines().any(|l| l.trim() == format!("## {code}")))
         .collect();
-    assert!(missing.is_empty(), "codes without a `## <code>` section in docs/docs/diagnostics.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a `## <code>` section in docs/docs/diagnostics.md: {missing:?}"
+    );
 }
 
 #[test]
@@ -38,5 +41,8 @@ fn readme_starts_with_the_two_commands_and_ci_runs_the_test_one() {
     assert!(block[0].contains("serve --config examples/acme/backlot.yaml"));
     assert!(block[1].trim_start().starts_with(".ci/run"));
     let ci = read(".ci/run");
-    assert!(ci.lines().any(|l| l.trim() == "cargo test --locked"), "{ci}");
+    assert!(
+        ci.lines().any(|l| l.trim() == "cargo test --locked"),
+        "{ci}"
+    );
 }

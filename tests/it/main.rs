@@ -4,6 +4,9 @@
 mod support;
 
 mod bad_input;
+mod browser;
 mod catalog;
+mod cli;
 mod conformance;
 mod docs;
+mod site;

@@ -5,11 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use backlot::diag::{Code, Diagnostic};
+use backlot::output::OutputSet;
 use backlot::pipeline::{self, Loaded};
 
 /// Absolute path of a fixture folder under tests/fixtures.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A portal under test: its config, what was loaded, and (once rendered)
@@ -45,11 +48,10 @@ impl Portal {
 
     /// `["ownedBy group:default/team-a", ...]` for one entity, in stored order.
     pub fn relations(&self, canonical: &str) -> Vec<String> {
-        let entity = self
-            .loaded
-            .catalog
-            .get(canonical)
-            .unwrap_or_else(|| panic!("{canonical} is not in the catalog; have {:?}", self.refs()));
+        let entity =
+            self.loaded.catalog.get(canonical).unwrap_or_else(|| {
+                panic!("{canonical} is not in the catalog; have {:?}", self.refs())
+            });
         let id = self.loaded.catalog.id(&entity.entity_ref).unwrap();
         self.loaded
             .catalog
@@ -64,13 +66,21 @@ impl Portal {
     }
 
     pub fn with_code(&self, code: Code) -> Vec<&Diagnostic> {
-        self.loaded.diagnostics.iter().filter(|d| d.code == code).collect()
+        self.loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .collect()
     }
 
     /// `file:line` of a diagnostic, as shown to people.
     pub fn location(&self, d: &Diagnostic) -> String {
         let span = d.span.expect("diagnostic has a position");
-        format!("{}:{}", self.loaded.sources.display(span.file), span.start.line)
+        format!(
+            "{}:{}",
+            self.loaded.sources.display(span.file),
+            span.start.line
+        )
     }
 
     /// Every diagnostic as `code file:line message`, for assertion messages.
@@ -86,7 +96,9 @@ impl Portal {
             .join("\n")
     }
 
-    // RENDER_PLACEHOLDER
+    pub fn render(&self) -> OutputSet {
+        backlot::cli::render_loaded(&self.loaded).expect("render succeeds")
+    }
 }
 
 /// Writes files (path → content) under a fresh temporary folder.

@@ -1,0 +1,192 @@
+//! Built portals, inspected as files: pages, links, the JSON API, the
+//! health page.
+
+use std::path::Path;
+
+use backlot::output::OutputSet;
+
+use crate::support::{Portal, tree};
+
+const CONFIG: &str = "catalog:\n  locations:\n    - { type: dir, target: repos }\n";
+const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";
+const WEB: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  title: Web Shop\nspec:\n  type: website\n  lifecycle: production\n  owner: team-a\n  system: ghost-system\n  consumesApis: [orders-api]\n";
+const API: &str = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders-api\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: \"openapi: 3.0.0\"\n";
+const INVALID: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: broken\n  tags: [Java]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
+
+fn page(site: &OutputSet, path: &str) -> String {
+    String::from_utf8(
+        site.get(path)
+            .unwrap_or_else(|| panic!("{path} not built"))
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+fn small_site() -> OutputSet {
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/org/catalog-info.yaml", TEAM),
+        ("repos/web/catalog-info.yaml", WEB),
+        ("repos/api/catalog-info.yaml", API),
+        ("repos/bad/catalog-info.yaml", INVALID),
+    ]);
+    Portal::load(dir.path()).render()
+}
+
+// Issue #2: Backstage's URL shape /catalog/<namespace>/<kind>/<name>/.
+#[test]
+fn entity_pages_live_at_backstage_urls() {
+    let site = small_site();
+    for path in [
+        "index.html",
+        "catalog/index.html",
+        "catalog/default/component/web/index.html",
+        "catalog/default/api/orders-api/index.html",
+        "catalog/default/group/team-a/index.html",
+        "catalog/_health/index.html",
+        "catalog/_kinds/component/index.html",
+        "api/catalog/entities.json",
+        "api/catalog/entities/by-name/component/default/web.json",
+    ] {
+        assert!(site.contains(path), "{path} missing");
+    }
+    assert!(!site.contains("catalog/default/component/broken/index.html"));
+}
+
+#[test]
+fn relations_show_in_both_directions_with_relative_links() {
+    let site = small_site();
+    let web = page(&site, "catalog/default/component/web/index.html");
+    assert!(
+        web.contains("href=\"../../api/orders-api/\""),
+        "consumed API not linked"
+    );
+    assert!(
+        web.contains("href=\"../../group/team-a/\""),
+        "owner not linked"
+    );
+    let api = page(&site, "catalog/default/api/orders-api/index.html");
+    assert!(
+        api.contains("href=\"../../component/web/\""),
+        "consumer not linked back"
+    );
+    let team = page(&site, "catalog/default/group/team-a/index.html");
+    assert!(
+        team.contains("href=\"../../component/web/\"")
+            && team.contains("href=\"../../api/orders-api/\"")
+    );
+    // No absolute links: the site works under any sub-path and from file://.
+    for (path, bytes) in site.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = String::from_utf8_lossy(bytes);
+        assert!(
+            !html.contains("href=\"/"),
+            "{path} has a root-absolute link"
+        );
+    }
+}
+
+// Issue #2: a dangling target is plain text marked missing, never a link.
+#[test]
+fn dangling_targets_are_marked_missing_not_linked() {
+    let site = small_site();
+    let web = page(&site, "catalog/default/component/web/index.html");
+    assert!(web.contains("ref-missing"), "no missing marker");
+    assert!(web.contains("ghost-system"));
+    assert!(
+        !web.contains("system/ghost-system/"),
+        "dangling ref rendered as a link"
+    );
+}
+
+// Issue #2: every diagnostic on the health page, linked from the entity.
+#[test]
+fn health_page_lists_diagnostics_by_file_and_entity_pages_link_there() {
+    let site = small_site();
+    let health = page(&site, "catalog/_health/index.html");
+    assert!(health.contains("repos/bad/catalog-info.yaml"));
+    assert!(health.contains("entity/invalid-tag"));
+    assert!(health.contains("relation/dangling-ref"));
+    let web = page(&site, "catalog/default/component/web/index.html");
+    assert!(
+        web.contains("_health/"),
+        "entity page does not link its problems"
+    );
+}
+
+// Issue #2: Backstage's response shape for the static API.
+#[test]
+fn json_api_has_backstage_shape() {
+    let site = small_site();
+    let all: serde_json::Value =
+        serde_json::from_slice(site.get("api/catalog/entities.json").unwrap()).unwrap();
+    let list = all.as_array().expect("an array of entities");
+    let web = list
+        .iter()
+        .find(|e| e["metadata"]["name"] == "web")
+        .expect("web in entities.json");
+    assert_eq!(web["kind"], "Component");
+    assert_eq!(web["metadata"]["namespace"], "default");
+    assert!(web["metadata"]["uid"].is_string() && web["metadata"]["etag"].is_string());
+    let relations: Vec<(String, String)> = web["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["type"].as_str().unwrap().into(),
+                r["targetRef"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            ("consumesApi".into(), "api:default/orders-api".into()),
+            ("ownedBy".into(), "group:default/team-a".into()),
+            ("partOf".into(), "system:default/ghost-system".into()),
+        ]
+    );
+    let one: serde_json::Value = serde_json::from_slice(
+        site.get("api/catalog/entities/by-name/component/default/web.json")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(one, *web);
+}
+
+#[test]
+fn hostile_text_is_escaped_everywhere() {
+    let hostile = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: evil\n  title: \"</script><script>alert(1)</script>\"\n  description: \"<img src=x onerror=alert(1)>\"\n  links:\n    - url: \"javascript:alert(1)\"\n      title: click\n  annotations:\n    backstage.io/view-url: \"javascript:alert(2)\"\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/org/catalog-info.yaml", TEAM),
+        ("repos/evil/catalog-info.yaml", hostile),
+    ]);
+    let site = Portal::load(dir.path()).render();
+    for (path, bytes) in site
+        .iter()
+        .filter(|(p, _)| p.ends_with(".html") || p.ends_with(".js"))
+    {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("<script>alert"), "{path}");
+        assert!(!text.contains("<img src=x"), "{path}");
+        assert!(!text.contains("href=\"javascript:"), "{path}");
+    }
+}
+
+// The example portal of README's first command builds clean.
+#[test]
+fn example_portal_builds_without_diagnostics() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+    let p = Portal::load(&dir);
+    assert!(p.loaded.diagnostics.is_empty(), "{}", p.dump());
+    assert!(p.loaded.catalog.len() > 40);
+    let site = p.render();
+    let template = p
+        .refs()
+        .into_iter()
+        .find(|r| r.starts_with("template:"))
+        .expect("a template");
+    let name = template.rsplit('/').next().unwrap();
+    assert!(site.contains(&format!("catalog/default/template/{name}/index.html")));
+}
