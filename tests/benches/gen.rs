@@ -1,0 +1,1156 @@
+//! A synthetic organisation for the benchmarks: the catalog part of
+//! `/work/shared/bench/gen_corpus.py`, ported to Rust.
+//!
+//! Layout written under `out` (as the script's, without the TechDocs part:
+//! no `mkdocs.yml`, `docs/` or images):
+//!
+//! ```text
+//! backlot.yaml               one `file` location: org/catalog-info.yaml
+//! org/catalog-info.yaml      root Location: ./org.yaml, ./systems.yaml, every repo
+//! org/org.yaml               Groups (organisation > departments > teams) and Users
+//! org/systems.yaml           Domains and Systems
+//! repos/<name>/              catalog-info.yaml (Component [+ API] [+ Resource]), README.md
+//! ```
+//!
+//! The random numbers are drawn exactly as the script draws them: a small
+//! port of CPython's `random.Random` (MT19937, seeded from a string through
+//! SHA-512, with the same `randbelow`, `choice`, `sample`, `shuffle` and
+//! `choices`), one generator for the organisation, one for the vocabulary
+//! and one per repository, consumed in the script's order. So for a given
+//! preset and seed the entity counts, names, owners, systems, relations and
+//! dangling references are the script's own, and the descriptors come out
+//! byte for byte as it writes them (checked against Python 3.11; Python
+//! 3.12's compensated `sum()` may pick a different word in a description).
+//! Nothing iterates a hash set or map to produce output.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs;
+use std::path::Path;
+
+/// The script's presets: repositories (pages per repo are not generated here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Small,
+    Medium,
+    Large,
+}
+
+impl Preset {
+    pub fn parse(name: &str) -> Option<Preset> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "small" => Some(Preset::Small),
+            "medium" => Some(Preset::Medium),
+            "large" => Some(Preset::Large),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Small => "small",
+            Preset::Medium => "medium",
+            Preset::Large => "large",
+        }
+    }
+
+    pub fn repos(self) -> usize {
+        match self {
+            Preset::Small => 50,
+            Preset::Medium => 1000,
+            Preset::Large => 5000,
+        }
+    }
+}
+
+/// What was written: entities per kind, dangling references, files, bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub repos: usize,
+    pub component: usize,
+    pub api: usize,
+    pub resource: usize,
+    pub system: usize,
+    pub domain: usize,
+    pub group: usize,
+    pub user: usize,
+    pub location: usize,
+    /// Entity references made to point nowhere (the script's `dangling_refs`).
+    pub dangling_refs: usize,
+    /// Files written, backlot.yaml included.
+    pub files: usize,
+    pub bytes: usize,
+}
+
+impl Counts {
+    /// Entities per kind, in the script's order.
+    pub fn by_kind(&self) -> [(&'static str, usize); 8] {
+        [
+            ("Component", self.component),
+            ("API", self.api),
+            ("Resource", self.resource),
+            ("System", self.system),
+            ("Domain", self.domain),
+            ("Group", self.group),
+            ("User", self.user),
+            ("Location", self.location),
+        ]
+    }
+
+    pub fn entities(&self) -> usize {
+        self.by_kind().iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The script's default `--dangling` rate.
+pub const DANGLING: f64 = 0.01;
+
+/// Writes the catalog of `preset` under `out` (created if needed; existing
+/// files are overwritten). Panics on IO errors: this is benchmark set-up.
+pub fn generate(preset: Preset, seed: u64, out: &Path) -> Counts {
+    generate_repos(preset.repos(), seed, DANGLING, out)
+}
+
+/// [`generate`] with the script's `--repos` and `--dangling` overrides.
+pub fn generate_repos(n_repos: usize, seed: u64, dangling: f64, out: &Path) -> Counts {
+    let mut counts = Counts {
+        repos: n_repos,
+        ..Counts::default()
+    };
+    let vocab = Vocab::build(&mut PyRandom::from_str(&format!("{seed}:vocab")));
+    let mut org = Org::new(
+        PyRandom::from_str(&format!("{seed}:org")),
+        n_repos,
+        dangling,
+    );
+    for idx in 0..org.repos.len() {
+        write_repo(out, &mut org, idx, seed, &vocab, &mut counts);
+    }
+    write_org(out, &mut org, &mut counts);
+    counts.dangling_refs = org.dangling_refs;
+    put(
+        out,
+        "backlot.yaml",
+        format!(
+            "title: {} Developer Portal\n\
+             catalog:\n  locations:\n    - {{ type: file, target: org/catalog-info.yaml }}\n",
+            ORG.to_uppercase()
+        ),
+        &mut counts,
+    );
+    counts
+}
+
+const ORG: &str = "acme";
+
+// ---------------------------------------------------------------------------
+// Word lists, verbatim from the script (split on whitespace).
+
+const COMMON: &str = "the of to and a in is for that on with as by this be it are from or an at can when your \
+    each which not will if all use you more only before after into then also must should may \
+    does any new other its per than one two three every both";
+const TECH: &str = "service request response cache ledger queue token cluster deployment pipeline schema \
+    record event handler client server endpoint payload latency throughput retry timeout index \
+    shard replica partition consumer producer topic message batch job worker task config \
+    secret credential certificate policy role permission tenant account user session database \
+    table column migration query transaction lock snapshot backup restore release version \
+    build artifact image container pod node namespace ingress gateway proxy route metric alert \
+    dashboard trace log span sample threshold budget error failure incident rollback rollout \
+    feature flag experiment cohort region zone network storage bucket object file stream \
+    buffer connection pool thread process runtime library module package interface contract \
+    field value key default option parameter argument flag limit quota";
+const VERBS: &str = "deploy configure validate publish consume reconcile migrate retry rotate scale monitor \
+    enable disable register resolve fetch store emit parse render cache invalidate refresh \
+    provision schedule throttle authenticate authorize serialize compact archive replay";
+const ADJS: &str = "internal external stable deprecated idempotent async synchronous regional global primary \
+    secondary default custom optional required transient durable eventual strict local remote \
+    upstream downstream critical legacy experimental shared dedicated";
+const SYLL: &str =
+    "ka lo ri ven tor mi sa del qua ni ro bex tan ul fe zor pi dra mon cy lu gar is en";
+const DOMAINS: &str = "payments identity search logistics catalog messaging analytics billing fulfillment \
+    marketing risk platform data mobile media partners support inventory pricing compliance";
+const DEPTS: &str = "commerce core-platform growth infrastructure data-science customer-experience finance-tech \
+    security operations developer-experience marketplace trust";
+const COLORS: &str = "amber azure crimson indigo jade onyx coral ivory scarlet teal violet olive cobalt copper \
+    silver golden ruby saffron slate plum";
+const ANIMALS: &str = "otter falcon badger heron lynx marten osprey panda raven salmon tiger viper walrus yak \
+    zebra bison condor dingo eagle ferret gecko ibis jackal koala lemur mole newt orca puma \
+    quail rhino seal tapir urchin vole wombat crane hare";
+const SYSNOUNS: &str = "gateway ledger settlement accounts profiles sessions directory indexer crawler router \
+    dispatch tracking orders checkout cart ranking feeds notifications mailer reporting \
+    warehouse ingestion exports scoring rules pricing quotes stock assets uploads media-store \
+    content workflow scheduler audit insights console portal onboarding";
+const ROLES: &str = "service worker web lib cli gateway adapter scheduler sync exporter";
+const FIRST: &str = "alice bob carol dave erin frank grace heidi ivan judy mallory niaj olivia peggy rupert \
+    sybil trent victor wendy yusuf zara amir bea chen dara emeka fatima goran hana ines jonas \
+    kemal lena marco nadia oskar priya quinn rosa sven tariq uma vera wei ximena yara zeno ana \
+    boris clara diego elif felix gita hugo";
+const LAST: &str = "smith jones garcia muller rossi silva kim nguyen patel cohen novak larsen okafor tanaka \
+    ivanova dubois moreau schmidt kowalski haddad mendes fischer bauer weber costa santos \
+    lopez kaur singh ali berg lind holm strand dahl vidal roux ferrari bianchi conti sato \
+    suzuki wong chan lee park choi sousa lima ortiz ruiz reyes cruz murphy kelly walsh";
+
+fn words(list: &'static str) -> Vec<&'static str> {
+    list.split_whitespace().collect()
+}
+
+const UNITS: [&str; 6] = ["ms", "count", "url", "enabled", "size", "name"];
+const LANGS: [&str; 5] = ["rust", "python", "go", "java", "typescript"];
+const OWNER_PREFIXES: [&str; 3] = ["", "group:", "group:default/"];
+/// `["service"] * 6 + ["website", "library"]`
+const TYPES: [&str; 8] = [
+    "service", "service", "service", "service", "service", "service", "website", "library",
+];
+/// `["production"] * 5 + ["experimental", "deprecated"]`
+const LIFECYCLES: [&str; 7] = [
+    "production",
+    "production",
+    "production",
+    "production",
+    "production",
+    "experimental",
+    "deprecated",
+];
+/// `RES_SUFFIX`, in the dict's order.
+const RES_SUFFIX: [(&str, &str); 3] = [
+    ("database", "db"),
+    ("s3-bucket", "bucket"),
+    ("queue", "queue"),
+];
+
+// ---------------------------------------------------------------------------
+// CPython's `random.Random`, as far as the script uses it.
+
+/// MT19937 with CPython's seeding and derived methods, so that a seed
+/// string gives the very numbers `random.Random(seed)` gives.
+struct PyRandom {
+    mt: [u32; 624],
+    index: usize,
+}
+
+impl PyRandom {
+    /// `random.Random(seed)` for a `str` seed (version 2): the integer whose
+    /// big-endian bytes are `seed.encode() + sha512(seed.encode())`, fed to
+    /// `init_by_array` as 32-bit words, least significant first.
+    fn from_str(seed: &str) -> PyRandom {
+        let mut bytes = seed.as_bytes().to_vec();
+        bytes.extend_from_slice(&sha512(seed.as_bytes()));
+        let mut key: Vec<u32> = bytes
+            .rchunks(4)
+            .map(|chunk| chunk.iter().fold(0u32, |w, &b| (w << 8) | u32::from(b)))
+            .collect();
+        while key.len() > 1 && key.last() == Some(&0) {
+            key.pop();
+        }
+        PyRandom::from_key(&key)
+    }
+
+    fn from_key(key: &[u32]) -> PyRandom {
+        let mut mt = [0u32; 624];
+        mt[0] = 19_650_218;
+        for i in 1..624 {
+            mt[i] = 1_812_433_253u32
+                .wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30))
+                .wrapping_add(i as u32);
+        }
+        let (mut i, mut j) = (1usize, 0usize);
+        for _ in 0..624.max(key.len()) {
+            mt[i] = (mt[i] ^ (mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_mul(1_664_525))
+                .wrapping_add(key[j])
+                .wrapping_add(j as u32);
+            i += 1;
+            j += 1;
+            if i >= 624 {
+                mt[0] = mt[623];
+                i = 1;
+            }
+            if j >= key.len() {
+                j = 0;
+            }
+        }
+        for _ in 0..623 {
+            mt[i] = (mt[i] ^ (mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_mul(1_566_083_941))
+                .wrapping_sub(i as u32);
+            i += 1;
+            if i >= 624 {
+                mt[0] = mt[623];
+                i = 1;
+            }
+        }
+        mt[0] = 0x8000_0000;
+        PyRandom { mt, index: 624 }
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        if self.index >= 624 {
+            for k in 0..624 {
+                let y = (self.mt[k] & 0x8000_0000) | (self.mt[(k + 1) % 624] & 0x7fff_ffff);
+                let mag = if y & 1 == 1 { 0x9908_b0df } else { 0 };
+                self.mt[k] = self.mt[(k + 397) % 624] ^ (y >> 1) ^ mag;
+            }
+            self.index = 0;
+        }
+        let mut y = self.mt[self.index];
+        self.index += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    /// `random()`: 53 random bits in [0, 1).
+    fn random(&mut self) -> f64 {
+        let a = f64::from(self.next_u32() >> 5);
+        let b = f64::from(self.next_u32() >> 6);
+        (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// `_randbelow(n)`: rejection sampling over `n.bit_length()` bits.
+    fn below(&mut self, n: usize) -> usize {
+        assert!(n > 0 && n <= u32::MAX as usize, "randbelow({n})");
+        let k = usize::BITS - n.leading_zeros();
+        loop {
+            let r = (self.next_u32() >> (32 - k)) as usize;
+            if r < n {
+                return r;
+            }
+        }
+    }
+
+    /// `randint(lo, hi)`, both ends included.
+    fn randint(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn choice<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    /// `sample(population, k)`: CPython's pool or set algorithm, whichever
+    /// it would pick.
+    fn sample<T: Clone>(&mut self, population: &[T], k: usize) -> Vec<T> {
+        let n = population.len();
+        assert!(k <= n, "sample larger than population");
+        let mut setsize = 21usize;
+        if k > 5 {
+            let exp = (((k * 3) as f64).ln() / 4f64.ln()).ceil() as u32;
+            setsize += 4usize.pow(exp);
+        }
+        let mut result = Vec::with_capacity(k);
+        if n <= setsize {
+            let mut pool = population.to_vec();
+            for i in 0..k {
+                let j = self.below(n - i);
+                result.push(pool[j].clone());
+                pool[j] = pool[n - i - 1].clone();
+            }
+        } else {
+            let mut selected = HashSet::new();
+            for _ in 0..k {
+                let mut j = self.below(n);
+                while selected.contains(&j) {
+                    j = self.below(n);
+                }
+                selected.insert(j);
+                result.push(population[j].clone());
+            }
+        }
+        result
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+
+    /// `choices(population, k=k)` without weights.
+    fn choices_uniform<'a, T>(&mut self, population: &'a [T], k: usize) -> Vec<&'a T> {
+        let n = population.len() as f64;
+        (0..k)
+            .map(|_| &population[(self.random() * n).floor() as usize])
+            .collect()
+    }
+
+    /// `choices(population, cum_weights=cum, k=k)`.
+    fn choices_cum<'a, T>(&mut self, population: &'a [T], cum: &[f64], k: usize) -> Vec<&'a T> {
+        let total = cum[cum.len() - 1];
+        let hi = population.len() - 1;
+        (0..k)
+            .map(|_| {
+                let x = self.random() * total;
+                // bisect_right(cum, x, 0, hi)
+                &population[cum[..hi].partition_point(|&c| c <= x)]
+            })
+            .collect()
+    }
+}
+
+/// SHA-512 (FIPS 180-4), for CPython's string seeding.
+fn sha512(message: &[u8]) -> [u8; 64] {
+    const K: [u64; 80] = [
+        0x428a2f98d728ae22,
+        0x7137449123ef65cd,
+        0xb5c0fbcfec4d3b2f,
+        0xe9b5dba58189dbbc,
+        0x3956c25bf348b538,
+        0x59f111f1b605d019,
+        0x923f82a4af194f9b,
+        0xab1c5ed5da6d8118,
+        0xd807aa98a3030242,
+        0x12835b0145706fbe,
+        0x243185be4ee4b28c,
+        0x550c7dc3d5ffb4e2,
+        0x72be5d74f27b896f,
+        0x80deb1fe3b1696b1,
+        0x9bdc06a725c71235,
+        0xc19bf174cf692694,
+        0xe49b69c19ef14ad2,
+        0xefbe4786384f25e3,
+        0x0fc19dc68b8cd5b5,
+        0x240ca1cc77ac9c65,
+        0x2de92c6f592b0275,
+        0x4a7484aa6ea6e483,
+        0x5cb0a9dcbd41fbd4,
+        0x76f988da831153b5,
+        0x983e5152ee66dfab,
+        0xa831c66d2db43210,
+        0xb00327c898fb213f,
+        0xbf597fc7beef0ee4,
+        0xc6e00bf33da88fc2,
+        0xd5a79147930aa725,
+        0x06ca6351e003826f,
+        0x142929670a0e6e70,
+        0x27b70a8546d22ffc,
+        0x2e1b21385c26c926,
+        0x4d2c6dfc5ac42aed,
+        0x53380d139d95b3df,
+        0x650a73548baf63de,
+        0x766a0abb3c77b2a8,
+        0x81c2c92e47edaee6,
+        0x92722c851482353b,
+        0xa2bfe8a14cf10364,
+        0xa81a664bbc423001,
+        0xc24b8b70d0f89791,
+        0xc76c51a30654be30,
+        0xd192e819d6ef5218,
+        0xd69906245565a910,
+        0xf40e35855771202a,
+        0x106aa07032bbd1b8,
+        0x19a4c116b8d2d0c8,
+        0x1e376c085141ab53,
+        0x2748774cdf8eeb99,
+        0x34b0bcb5e19b48a8,
+        0x391c0cb3c5c95a63,
+        0x4ed8aa4ae3418acb,
+        0x5b9cca4f7763e373,
+        0x682e6ff3d6b2b8a3,
+        0x748f82ee5defb2fc,
+        0x78a5636f43172f60,
+        0x84c87814a1f0ab72,
+        0x8cc702081a6439ec,
+        0x90befffa23631e28,
+        0xa4506cebde82bde9,
+        0xbef9a3f7b2c67915,
+        0xc67178f2e372532b,
+        0xca273eceea26619c,
+        0xd186b8c721c0c207,
+        0xeada7dd6cde0eb1e,
+        0xf57d4f7fee6ed178,
+        0x06f067aa72176fba,
+        0x0a637dc5a2c898a6,
+        0x113f9804bef90dae,
+        0x1b710b35131c471b,
+        0x28db77f523047d84,
+        0x32caab7b40c72493,
+        0x3c9ebe0a15c9bebc,
+        0x431d67c49c100d4c,
+        0x4cc5d4becb3e42b6,
+        0x597f299cfc657e2a,
+        0x5fcb6fab3ad6faec,
+        0x6c44198c4a475817,
+    ];
+    const H0: [u64; 8] = [
+        0x6a09e667f3bcc908,
+        0xbb67ae8584caa73b,
+        0x3c6ef372fe94f82b,
+        0xa54ff53a5f1d36f1,
+        0x510e527fade682d1,
+        0x9b05688c2b3e6c1f,
+        0x1f83d9abfb41bd6b,
+        0x5be0cd19137e2179,
+    ];
+    let mut h = H0;
+    let mut data = message.to_vec();
+    let bit_len = (message.len() as u128) * 8;
+    data.push(0x80);
+    while data.len() % 128 != 112 {
+        data.push(0);
+    }
+    data.extend_from_slice(&bit_len.to_be_bytes());
+    for block in data.chunks_exact(128) {
+        let mut w = [0u64; 80];
+        for (t, word) in block.chunks_exact(8).enumerate() {
+            w[t] = u64::from_be_bytes(word.try_into().expect("8 bytes"));
+        }
+        for t in 16..80 {
+            let s0 = w[t - 15].rotate_right(1) ^ w[t - 15].rotate_right(8) ^ (w[t - 15] >> 7);
+            let s1 = w[t - 2].rotate_right(19) ^ w[t - 2].rotate_right(61) ^ (w[t - 2] >> 6);
+            w[t] = w[t - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[t - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for t in 0..80 {
+            let s1 = e.rotate_right(14) ^ e.rotate_right(18) ^ e.rotate_right(41);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[t])
+                .wrapping_add(w[t]);
+            let s0 = a.rotate_right(28) ^ a.rotate_right(34) ^ a.rotate_right(39);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 64];
+    for (chunk, x) in out.chunks_exact_mut(8).zip(h) {
+        chunk.copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The organisation: every name and reference, drawn before any file is written.
+
+/// The script's `build_vocab`: common words and shuffled tech terms (90% of
+/// the weight), then a long tail of pseudo-words (10%).
+struct Vocab {
+    words: Vec<String>,
+    cum: Vec<f64>,
+}
+
+impl Vocab {
+    fn build(rng: &mut PyRandom) -> Vocab {
+        let syll = words(SYLL);
+        let mut tail: Vec<String> = (0..12_000)
+            .map(|_| {
+                let k = rng.randint(2, 4);
+                rng.choices_uniform(&syll, k)
+                    .into_iter()
+                    .copied()
+                    .collect::<String>()
+            })
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        rng.shuffle(&mut tail);
+        let mut tech: Vec<&str> = words(TECH);
+        tech.extend(words(VERBS));
+        tech.extend(words(ADJS));
+        rng.shuffle(&mut tech);
+        let head: Vec<&str> = words(COMMON).into_iter().chain(tech).collect();
+        let hw: Vec<f64> = (0..head.len()).map(|r| 1.0 / (r as f64 + 2.0)).collect();
+        let tw: Vec<f64> = (0..tail.len()).map(|r| 1.0 / (r as f64 + 2.0)).collect();
+        // Python 3.11's sum(): plain left-to-right addition.
+        let (sh, st) = (
+            hw.iter().fold(0.0, |s, x| s + x),
+            tw.iter().fold(0.0, |s, x| s + x),
+        );
+        let mut cum = Vec::with_capacity(hw.len() + tw.len());
+        let mut total = 0.0;
+        for w in hw
+            .iter()
+            .map(|x| 0.9 * x / sh)
+            .chain(tw.iter().map(|x| 0.1 * x / st))
+        {
+            total += w;
+            cum.push(total);
+        }
+        let words = head.into_iter().map(str::to_string).chain(tail).collect();
+        Vocab { words, cum }
+    }
+
+    /// `Writer.sentence(lo, hi, plain=True)`.
+    fn sentence(&self, rng: &mut PyRandom, lo: usize, hi: usize) -> String {
+        let n = rng.randint(lo, hi);
+        let picked = rng.choices_cum(&self.words, &self.cum, n);
+        let mut out = capitalize(picked[0]);
+        for w in &picked[1..] {
+            out.push(' ');
+            out.push_str(w);
+        }
+        out.push('.');
+        out
+    }
+}
+
+struct Repo {
+    name: String,
+    system: String,
+    domain: String,
+    owner: String,
+    api: Option<String>,
+    resource: Option<String>,
+    res_type: Option<&'static str>,
+    kind: &'static str,
+    lifecycle: &'static str,
+    consumes: Vec<String>,
+    depends: Vec<String>,
+}
+
+struct Org {
+    rng: PyRandom,
+    dangling: f64,
+    dangling_refs: usize,
+    taken: HashSet<String>,
+    depts: Vec<String>,
+    domains: Vec<String>,
+    /// (team, department)
+    teams: Vec<(String, String)>,
+    /// team → members, in the order they joined (lookup only).
+    members: HashMap<String, Vec<String>>,
+    /// (name, display name, teams)
+    users: Vec<(String, String, Vec<String>)>,
+    /// (name, domain, owner team)
+    systems: Vec<(String, String, String)>,
+    repos: Vec<Repo>,
+}
+
+fn uniq(name: String, taken: &mut HashSet<String>) -> String {
+    let name = first_free(name, taken);
+    taken.insert(name.clone());
+    name
+}
+
+/// `uniq` against a copy of `taken`: the name it would pick, nothing reserved.
+fn first_free(base: String, taken: &HashSet<String>) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// Python's round(): half to even.
+fn py_round(x: f64) -> usize {
+    x.round_ties_even() as usize
+}
+
+impl Org {
+    fn new(mut rng: PyRandom, n_repos: usize, dangling: f64) -> Org {
+        let (depts_all, domains_all) = (words(DEPTS), words(DOMAINS));
+        let (colors, animals, first, last) =
+            (words(COLORS), words(ANIMALS), words(FIRST), words(LAST));
+        let (sysnouns, tech, roles) = (words(SYSNOUNS), words(TECH), words(ROLES));
+        let mut taken = HashSet::new();
+        let n_teams = py_round(n_repos as f64 / 10.0).max(2);
+        let n_depts = py_round((n_teams as f64).sqrt() / 1.5)
+            .min(depts_all.len())
+            .max(2);
+        let depts: Vec<String> = depts_all[..n_depts]
+            .iter()
+            .map(|d| uniq(d.to_string(), &mut taken))
+            .collect();
+        let n_domains = (n_repos / 50).min(domains_all.len()).max(2);
+        let domains: Vec<String> = domains_all[..n_domains]
+            .iter()
+            .map(|d| uniq(d.to_string(), &mut taken))
+            .collect();
+        let mut teams = Vec::with_capacity(n_teams);
+        for i in 0..n_teams {
+            let color = rng.choice(&colors);
+            let animal = rng.choice(&animals);
+            let team = uniq(format!("team-{color}-{animal}"), &mut taken);
+            teams.push((team, depts[i % depts.len()].clone()));
+        }
+        let mut members: HashMap<String, Vec<String>> =
+            teams.iter().map(|(t, _)| (t.clone(), Vec::new())).collect();
+        let mut users = Vec::new();
+        for (t, _) in &teams {
+            for _ in 0..rng.randint(4, 12) {
+                let (f, l) = (*rng.choice(&first), *rng.choice(&last));
+                let mut user_teams = vec![t.clone()];
+                if rng.random() < 0.1 {
+                    let other = rng.choice(&teams).0.clone();
+                    if other != *t {
+                        user_teams.push(other);
+                    }
+                }
+                let u = uniq(format!("{f}.{l}"), &mut taken);
+                for tm in &user_teams {
+                    members.get_mut(tm).expect("known team").push(u.clone());
+                }
+                users.push((
+                    u,
+                    format!("{} {}", capitalize(f), capitalize(l)),
+                    user_teams,
+                ));
+            }
+        }
+        let mut systems = Vec::new();
+        for i in 0..(n_repos / 8).max(2) {
+            let d = domains[i % domains.len()].clone();
+            let name = uniq(format!("{d}-{}", rng.choice(&sysnouns)), &mut taken);
+            let owner = rng.choice(&teams).0.clone();
+            systems.push((name, d, owner));
+        }
+        let mut repos = Vec::with_capacity(n_repos);
+        for _ in 0..n_repos {
+            let (system, domain, sys_owner) = rng.choice(&systems).clone();
+            let (t, role) = (rng.choice(&tech), rng.choice(&roles));
+            let name = uniq(format!("{domain}-{t}-{role}"), &mut taken);
+            let owner = if rng.random() < 0.7 {
+                sys_owner
+            } else {
+                rng.choice(&teams).0.clone()
+            };
+            let api = (rng.random() < 0.6).then(|| uniq(format!("{name}-api"), &mut taken));
+            let res_type = (rng.random() < 0.35).then(|| *rng.choice(&RES_SUFFIX));
+            let resource = res_type.map(|(_, suffix)| uniq(format!("{name}-{suffix}"), &mut taken));
+            let kind = *rng.choice(&TYPES);
+            let lifecycle = *rng.choice(&LIFECYCLES);
+            repos.push(Repo {
+                name,
+                system,
+                domain,
+                owner,
+                api,
+                resource,
+                res_type: res_type.map(|(t, _)| t),
+                kind,
+                lifecycle,
+                consumes: Vec::new(),
+                depends: Vec::new(),
+            });
+        }
+        let apis: Vec<String> = repos.iter().filter_map(|r| r.api.clone()).collect();
+        let names: Vec<String> = repos.iter().map(|r| r.name.clone()).collect();
+        for r in &mut repos {
+            // sorted(set(sample(...)) - {own}): no hash order reaches the output.
+            let k = rng.randint(0, 3).min(apis.len());
+            let consumes: BTreeSet<String> = rng.sample(&apis, k).into_iter().collect();
+            r.consumes = consumes
+                .into_iter()
+                .filter(|a| Some(a) != r.api.as_ref())
+                .collect();
+            let k = rng.randint(0, 2).min(n_repos);
+            let depends: BTreeSet<String> = rng.sample(&names, k).into_iter().collect();
+            r.depends = depends.into_iter().filter(|d| *d != r.name).collect();
+        }
+        Org {
+            rng,
+            dangling,
+            dangling_refs: 0,
+            taken,
+            depts,
+            domains,
+            teams,
+            members,
+            users,
+            systems,
+            repos,
+        }
+    }
+}
+
+/// `Org.ref`: `prefix + name`, or (at the dangling rate) a plausible name
+/// that does not exist.
+fn reference(
+    rng: &mut PyRandom,
+    dangling: f64,
+    taken: &HashSet<String>,
+    count: &mut usize,
+    name: &str,
+    prefix: &str,
+) -> String {
+    if rng.random() < dangling {
+        *count += 1;
+        return format!("{prefix}{}", first_free(format!("{name}-legacy"), taken));
+    }
+    format!("{prefix}{name}")
+}
+
+// ---------------------------------------------------------------------------
+// YAML text, formatted as the script formats it.
+
+/// `str.capitalize()` for ASCII words.
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
+
+/// `str.title()` for ASCII text.
+fn title_case(text: &str) -> String {
+    let mut prev_cased = false;
+    text.chars()
+        .map(|c| {
+            let out = if !c.is_ascii_alphabetic() {
+                c
+            } else if prev_cased {
+                c.to_ascii_lowercase()
+            } else {
+                c.to_ascii_uppercase()
+            };
+            prev_cased = c.is_ascii_alphabetic();
+            out
+        })
+        .collect()
+}
+
+/// `name.replace("-", " ").title()`
+fn display(name: &str) -> String {
+    title_case(&name.replace('-', " "))
+}
+
+/// A plain YAML scalar where that is safe, else a JSON string.
+fn ystr(s: &str) -> String {
+    let safe = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " .,-_/:".contains(c))
+        && !s.contains(": ")
+        && !s.ends_with(':');
+    if safe {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn ylist<S: AsRef<str>>(key: &str, items: &[S]) -> Vec<String> {
+    if items.is_empty() {
+        return vec![format!("  {key}: []")];
+    }
+    let mut lines = vec![format!("  {key}:")];
+    lines.extend(items.iter().map(|i| format!("    - {}", ystr(i.as_ref()))));
+    lines
+}
+
+/// One YAML document; `meta` and `spec` are lines already indented by two.
+fn entity(kind: &str, meta: Vec<String>, spec: Vec<String>) -> String {
+    let mut lines = vec![
+        "apiVersion: backstage.io/v1alpha1".to_string(),
+        format!("kind: {kind}"),
+        "metadata:".to_string(),
+    ];
+    lines.extend(meta);
+    lines.push("spec:".to_string());
+    lines.extend(spec);
+    lines.join("\n")
+}
+
+fn documents(docs: &[String]) -> String {
+    docs.join("\n---\n") + "\n"
+}
+
+fn put(root: &Path, rel: &str, text: String, counts: &mut Counts) {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
+    }
+    fs::write(&path, &text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    counts.files += 1;
+    counts.bytes += text.len();
+}
+
+// ---------------------------------------------------------------------------
+// Files.
+
+/// One repository: its catalog-info.yaml (Component [+ API] [+ Resource])
+/// and README.md, from the repository's own generator.
+fn write_repo(
+    out: &Path,
+    org: &mut Org,
+    idx: usize,
+    seed: u64,
+    vocab: &Vocab,
+    counts: &mut Counts,
+) {
+    let mut rng = PyRandom::from_str(&format!("{seed}:repo:{idx}"));
+    let rng = &mut rng;
+    let (tech, verbs) = (words(TECH), words(VERBS));
+    // Writer.__init__: config keys and function names for the docs; drawn
+    // (and dropped) so that what follows sees the script's numbers.
+    for _ in 0..12 {
+        rng.choice(&tech);
+        rng.choice(&UNITS);
+    }
+    for _ in 0..8 {
+        rng.choice(&verbs);
+        rng.choice(&tech);
+    }
+    let desc = vocab.sentence(rng, 6, 14);
+    let repo = &org.repos[idx];
+    let (n, title) = (repo.name.clone(), display(&repo.name));
+    let mut count = 0;
+    let mut r = |rng: &mut PyRandom, name: &str, prefix: &str| {
+        reference(rng, org.dangling, &org.taken, &mut count, name, prefix)
+    };
+
+    let lang = rng.choice(&LANGS);
+    let meta = vec![
+        format!("  name: {n}"),
+        format!("  title: {title}"),
+        format!("  description: {}", ystr(&desc)),
+        "  annotations:".to_string(),
+        "    backstage.io/techdocs-ref: dir:.".to_string(),
+        format!("    github.com/project-slug: {ORG}/{n}"),
+        format!("  tags: [{}, {lang}]", repo.domain),
+        "  links:".to_string(),
+        format!("    - url: https://dashboards.example.com/d/{n}"),
+        "      title: Dashboard".to_string(),
+    ];
+    let prefix = rng.choice(&OWNER_PREFIXES);
+    let owner = r(rng, &repo.owner, prefix);
+    let system = r(rng, &repo.system, "");
+    let mut spec = vec![
+        format!("  type: {}", repo.kind),
+        format!("  lifecycle: {}", repo.lifecycle),
+        format!("  owner: {owner}"),
+        format!("  system: {system}"),
+    ];
+    spec.extend(ylist("providesApis", repo.api.as_slice()));
+    let consumes: Vec<String> = repo.consumes.iter().map(|a| r(rng, a, "")).collect();
+    spec.extend(ylist("consumesApis", &consumes));
+    let mut depends: Vec<String> = repo
+        .depends
+        .iter()
+        .map(|d| r(rng, d, "component:"))
+        .collect();
+    depends.extend(repo.resource.iter().map(|res| format!("resource:{res}")));
+    spec.extend(ylist("dependsOn", &depends));
+    let mut docs = vec![entity("Component", meta, spec)];
+    counts.component += 1;
+
+    if let Some(api) = &repo.api {
+        let k = rng.randint(2, 6);
+        let mut paths = Vec::new();
+        for res in rng.sample(&tech, k) {
+            let summary = vocab.sentence(rng, 3, 8);
+            paths.extend([
+                format!("        /{res}s/{{id}}:"),
+                "          get:".to_string(),
+                format!("            summary: {}", ystr(&summary)),
+                "            parameters:".to_string(),
+                "              - name: id".to_string(),
+                "                in: path".to_string(),
+                "                required: true".to_string(),
+                "                schema: {type: string}".to_string(),
+                "            responses:".to_string(),
+                "              '200':".to_string(),
+                format!("                description: The {res}"),
+                "              '404':".to_string(),
+                "                description: Not found".to_string(),
+            ]);
+        }
+        let description = vocab.sentence(rng, 5, 12);
+        let meta = vec![
+            format!("  name: {api}"),
+            format!("  description: {}", ystr(&description)),
+        ];
+        let owner = r(rng, &repo.owner, "");
+        let system = r(rng, &repo.system, "");
+        let (major, minor) = (rng.randint(1, 4), rng.randint(0, 20));
+        let mut spec = vec![
+            "  type: openapi".to_string(),
+            format!("  lifecycle: {}", repo.lifecycle),
+            format!("  owner: {owner}"),
+            format!("  system: {system}"),
+            "  definition: |".to_string(),
+            "    openapi: 3.0.3".to_string(),
+            "    info:".to_string(),
+            format!("      title: {title} API"),
+            format!("      version: {major}.{minor}.0"),
+            "    paths:".to_string(),
+        ];
+        spec.extend(paths);
+        docs.push(entity("API", meta, spec));
+        counts.api += 1;
+    }
+    if let (Some(res), Some(res_type)) = (&repo.resource, repo.res_type) {
+        let description = vocab.sentence(rng, 4, 10);
+        let meta = vec![
+            format!("  name: {res}"),
+            format!("  description: {}", ystr(&description)),
+        ];
+        let owner = r(rng, &repo.owner, "");
+        let system = r(rng, &repo.system, "");
+        let spec = vec![
+            format!("  type: {res_type}"),
+            format!("  owner: {owner}"),
+            format!("  system: {system}"),
+        ];
+        docs.push(entity("Resource", meta, spec));
+        counts.resource += 1;
+    }
+    let root = out.join("repos").join(&n);
+    put(&root, "catalog-info.yaml", documents(&docs), counts);
+    let readme = format!(
+        "# {title}\n\n{desc}\n\nDocumentation lives in `docs/` and is published with TechDocs.\n"
+    );
+    put(&root, "README.md", readme, counts);
+    org.dangling_refs += count;
+}
+
+/// The org repository: groups and users, domains and systems, and the root
+/// Location that targets both files and every repository.
+fn write_org(out: &Path, org: &mut Org, counts: &mut Counts) {
+    let root = out.join("org");
+    let mut groups = vec![entity(
+        "Group",
+        vec![
+            format!("  name: {ORG}"),
+            format!("  description: The {ORG} organisation"),
+        ],
+        [
+            "  type: organization".to_string(),
+            "  profile:".to_string(),
+            format!("    displayName: {}", ORG.to_uppercase()),
+        ]
+        .into_iter()
+        .chain(ylist("children", &org.depts))
+        .collect(),
+    )];
+    for d in &org.depts {
+        let teams: Vec<&str> = org
+            .teams
+            .iter()
+            .filter(|(_, pd)| pd == d)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        let mut spec = vec![
+            "  type: department".to_string(),
+            "  profile:".to_string(),
+            format!("    displayName: {}", display(d)),
+            format!("  parent: {ORG}"),
+        ];
+        spec.extend(ylist("children", &teams));
+        groups.push(entity("Group", vec![format!("  name: {d}")], spec));
+    }
+    for (t, d) in &org.teams {
+        let mut spec = vec![
+            "  type: team".to_string(),
+            "  profile:".to_string(),
+            format!("    displayName: {}", display(&t["team-".len()..])),
+            format!("    email: {t}@{ORG}.example.com"),
+            format!("  parent: {d}"),
+            "  children: []".to_string(),
+        ];
+        spec.extend(ylist("members", &org.members[t]));
+        groups.push(entity("Group", vec![format!("  name: {t}")], spec));
+    }
+    let users: Vec<String> = org
+        .users
+        .iter()
+        .map(|(u, name, teams)| {
+            let mut spec = vec![
+                "  profile:".to_string(),
+                format!("    displayName: {name}"),
+                format!("    email: {u}@{ORG}.example.com"),
+            ];
+            spec.extend(ylist("memberOf", teams));
+            entity("User", vec![format!("  name: {u}")], spec)
+        })
+        .collect();
+    counts.group += groups.len();
+    counts.user += users.len();
+    groups.extend(users);
+    put(&root, "org.yaml", documents(&groups), counts);
+
+    let mut docs: Vec<String> = org
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            entity(
+                "Domain",
+                vec![
+                    format!("  name: {d}"),
+                    format!("  description: Everything about {d}"),
+                ],
+                vec![format!("  owner: {}", org.depts[i % org.depts.len()])],
+            )
+        })
+        .collect();
+    counts.domain += docs.len();
+    for (s, d, o) in &org.systems {
+        let owner = reference(
+            &mut org.rng,
+            org.dangling,
+            &org.taken,
+            &mut org.dangling_refs,
+            o,
+            "",
+        );
+        let domain = reference(
+            &mut org.rng,
+            org.dangling,
+            &org.taken,
+            &mut org.dangling_refs,
+            d,
+            "",
+        );
+        docs.push(entity(
+            "System",
+            vec![format!("  name: {s}")],
+            vec![format!("  owner: {owner}"), format!("  domain: {domain}")],
+        ));
+        counts.system += 1;
+    }
+    put(&root, "systems.yaml", documents(&docs), counts);
+
+    let mut targets = vec!["./org.yaml".to_string(), "./systems.yaml".to_string()];
+    targets.extend(
+        org.repos
+            .iter()
+            .map(|r| format!("../repos/{}/catalog-info.yaml", r.name)),
+    );
+    let location = entity(
+        "Location",
+        vec![
+            format!("  name: {ORG}-root"),
+            "  description: Every repository of the organisation".to_string(),
+        ],
+        ylist("targets", &targets),
+    );
+    put(&root, "catalog-info.yaml", documents(&[location]), counts);
+    counts.location += 1;
+}
