@@ -198,3 +198,70 @@ impl TapParent for std::path::PathBuf {
         self
     }
 }
+
+// Issue #2: serve builds, then serves the portal on 127.0.0.1 only.
+#[test]
+fn serve_answers_on_loopback() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+
+    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{COMPONENT}"))]);
+    let mut child = backlot(dir.path())
+        .args(["serve", "--port", "0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut addr = None;
+    let mut line = String::new();
+    for _ in 0..20 {
+        line.clear();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("serving on http://") {
+            addr = Some(rest.split('/').next().unwrap().to_string());
+            break;
+        }
+    }
+    let addr = addr.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("no 'serving on' line; last line: {line}")
+    });
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let get = |path: &str| {
+        let mut stream = TcpStream::connect(&addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let page = get("/catalog/default/component/web/");
+    let folder = get("/catalog/default/component/web");
+    let missing = get("/../../etc/passwd");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("text/html"));
+    assert!(folder.contains(" 301 ") && folder.contains("Location: /catalog/default/component/web/"), "{folder}");
+    assert!(missing.contains(" 404 "), "{missing}");
+}
+
+// Issue #2: custom kinds are rejected like Backstage unless the config accepts them.
+#[test]
+fn custom_kinds_need_the_config() {
+    let env = "apiVersion: example.com/v1\nkind: Environment\nmetadata:\n  name: prod\nspec:\n  owner: team-a\n";
+    let files = |cfg: &str| tree(&[("backlot.yaml", cfg), ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{env}"))]);
+    let dir = files(CONFIG);
+    let (code, _, err) = run(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("entity/unknown-kind"), "{err}");
+    let accepting = format!("{CONFIG}  custom_kinds:\n    - kind: Environment\n      apiVersions: [example.com/v1]\n");
+    let dir = files(&accepting);
+    let (code, _, err) = run(dir.path(), &["build"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.path().join("public/catalog/default/environment/prod/index.html").is_file());
+    let team = fs::read_to_string(dir.path().join("public/catalog/default/group/team-a/index.html")).unwrap();
+    assert!(team.contains("environment/prod/"), "custom kind's owner relation missing");
+}
