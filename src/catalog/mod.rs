@@ -244,6 +244,7 @@ fn accept(candidate: Candidate, config: &Config, options: &ValidateOptions) -> A
         ));
         return (None, vec![d]);
     }
+    sort_relation_lists(&mut entity);
     // ProcessorOutputCollector: the location annotations override any
     // value written in the file.
     entity.set_annotation("backstage.io/managed-by-location", &candidate.location);
@@ -254,6 +255,38 @@ fn accept(candidate: Candidate, config: &Config, options: &ValidateOptions) -> A
     match relations::emit(&entity) {
         Ok(emitted) => (Some((entity, emitted)), Vec::new()),
         Err(d) => (None, vec![d]),
+    }
+}
+
+/// Backstage's preprocessing sorts these spec lists, so its API returns
+/// them sorted (spec/catalog.md §3 step 2). JavaScript's default sort
+/// compares UTF-16 code units; for strings of entity refs that is the
+/// order of `str`.
+const SORTED_SPEC_LISTS: &[&str] = &[
+    "providesApis",
+    "consumesApis",
+    "dependsOn",
+    "dependencyOf",
+    "memberOf",
+    "children",
+    "members",
+];
+
+fn sort_relation_lists(entity: &mut Entity) {
+    let Some(spec) = entity
+        .root
+        .as_map_mut()
+        .and_then(|m| m.get_mut("spec"))
+        .and_then(Node::as_map_mut)
+    else {
+        return;
+    };
+    for key in SORTED_SPEC_LISTS {
+        if let Some(crate::model::Value::Seq(items)) = spec.get_mut(key).map(|n| &mut n.value) {
+            if items.iter().all(|n| n.as_str().is_some()) {
+                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+        }
     }
 }
 

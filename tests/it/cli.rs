@@ -206,7 +206,13 @@ fn serve_answers_on_loopback() {
     use std::net::TcpStream;
     use std::process::Stdio;
 
-    let dir = tree(&[("backlot.yaml", CONFIG), ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{COMPONENT}"))]);
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        (
+            "repos/a/catalog-info.yaml",
+            &format!("{TEAM}---\n{COMPONENT}"),
+        ),
+    ]);
     let mut child = backlot(dir.path())
         .args(["serve", "--port", "0"])
         .stderr(Stdio::piped())
@@ -242,9 +248,15 @@ fn serve_answers_on_loopback() {
     let missing = get("/../../etc/passwd");
     let _ = child.kill();
     let _ = child.wait();
-    assert!(page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"),
+        "{page}"
+    );
     assert!(page.contains("text/html"));
-    assert!(folder.contains(" 301 ") && folder.contains("Location: /catalog/default/component/web/"), "{folder}");
+    assert!(
+        folder.contains(" 301 ") && folder.contains("Location: /catalog/default/component/web/"),
+        "{folder}"
+    );
     assert!(missing.contains(" 404 "), "{missing}");
 }
 
@@ -252,16 +264,34 @@ fn serve_answers_on_loopback() {
 #[test]
 fn custom_kinds_need_the_config() {
     let env = "apiVersion: example.com/v1\nkind: Environment\nmetadata:\n  name: prod\nspec:\n  owner: team-a\n";
-    let files = |cfg: &str| tree(&[("backlot.yaml", cfg), ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{env}"))]);
+    let files = |cfg: &str| {
+        tree(&[
+            ("backlot.yaml", cfg),
+            ("repos/a/catalog-info.yaml", &format!("{TEAM}---\n{env}")),
+        ])
+    };
     let dir = files(CONFIG);
     let (code, _, err) = run(dir.path(), &["check"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("entity/unknown-kind"), "{err}");
-    let accepting = format!("{CONFIG}  custom_kinds:\n    - kind: Environment\n      apiVersions: [example.com/v1]\n");
+    let accepting = format!(
+        "{CONFIG}  custom_kinds:\n    - kind: Environment\n      apiVersions: [example.com/v1]\n"
+    );
     let dir = files(&accepting);
     let (code, _, err) = run(dir.path(), &["build"]);
     assert_eq!(code, 0, "{err}");
-    assert!(dir.path().join("public/catalog/default/environment/prod/index.html").is_file());
-    let team = fs::read_to_string(dir.path().join("public/catalog/default/group/team-a/index.html")).unwrap();
-    assert!(team.contains("environment/prod/"), "custom kind's owner relation missing");
+    assert!(
+        dir.path()
+            .join("public/catalog/default/environment/prod/index.html")
+            .is_file()
+    );
+    let team = fs::read_to_string(
+        dir.path()
+            .join("public/catalog/default/group/team-a/index.html"),
+    )
+    .unwrap();
+    assert!(
+        team.contains("environment/prod/"),
+        "custom kind's owner relation missing"
+    );
 }

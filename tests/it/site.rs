@@ -9,7 +9,7 @@ use crate::support::{Portal, tree};
 
 const CONFIG: &str = "catalog:\n  locations:\n    - { type: dir, target: repos }\n";
 const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";
-const WEB: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  title: Web Shop\nspec:\n  type: website\n  lifecycle: production\n  owner: team-a\n  system: ghost-system\n  consumesApis: [orders-api]\n";
+const WEB: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  title: Web Shop\nspec:\n  type: website\n  lifecycle: production\n  owner: team-a\n  system: ghost-system\n  consumesApis: [orders-api]\n  dependsOn: [resource:zeta, component:alpha]\n";
 const API: &str = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders-api\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: \"openapi: 3.0.0\"\n";
 const INVALID: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: broken\n  tags: [Java]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
 
@@ -142,9 +142,16 @@ fn json_api_has_backstage_shape() {
         relations,
         [
             ("consumesApi".into(), "api:default/orders-api".into()),
+            ("dependsOn".into(), "component:default/alpha".into()),
+            ("dependsOn".into(), "resource:default/zeta".into()),
             ("ownedBy".into(), "group:default/team-a".into()),
             ("partOf".into(), "system:default/ghost-system".into()),
         ]
+    );
+    // Preprocessing sorts the relation lists of the spec.
+    assert_eq!(
+        web["spec"]["dependsOn"],
+        serde_json::json!(["component:alpha", "resource:zeta"])
     );
     let one: serde_json::Value = serde_json::from_slice(
         site.get("api/catalog/entities/by-name/component/default/web.json")
