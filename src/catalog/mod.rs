@@ -282,10 +282,10 @@ fn sort_relation_lists(entity: &mut Entity) {
         return;
     };
     for key in SORTED_SPEC_LISTS {
-        if let Some(crate::model::Value::Seq(items)) = spec.get_mut(key).map(|n| &mut n.value) {
-            if items.iter().all(|n| n.as_str().is_some()) {
-                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-            }
+        if let Some(crate::model::Value::Seq(items)) = spec.get_mut(key).map(|n| &mut n.value)
+            && items.iter().all(|n| n.as_str().is_some())
+        {
+            items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
         }
     }
 }
