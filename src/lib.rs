@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod crawl;
 pub mod diag;
+pub mod docs;
 pub mod model;
 pub mod output;
 pub mod pipeline;

@@ -1,0 +1,1 @@
+//! Heading ids as Python-Markdown's `toc` extension makes them.

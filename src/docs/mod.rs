@@ -1,0 +1,4 @@
+//! TechDocs: documentation sites rendered natively (spec/techdocs.md).
+
+pub mod highlight;
+pub mod markdown;
