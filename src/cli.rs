@@ -226,6 +226,7 @@ pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
         sources: &loaded.sources,
         diagnostics: &loaded.diagnostics,
         config: &loaded.config,
+        docs: &loaded.docs,
     })
 }
 

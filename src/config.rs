@@ -27,6 +27,7 @@ pub struct Config {
     /// A folder whose files override the embedded default theme by name.
     pub theme: Option<PathBuf>,
     pub catalog: CatalogConfig,
+    pub docs: DocsConfig,
     /// Folder holding backlot.yaml; every relative path resolves against it,
     /// and it is always a crawl root.
     pub root: PathBuf,
@@ -42,6 +43,17 @@ pub struct CatalogConfig {
     pub descriptor_names: Vec<String>,
     /// Kinds beyond Backstage's that are accepted (with their apiVersions).
     pub custom_kinds: Vec<CustomKind>,
+}
+
+/// TechDocs settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocsConfig {
+    /// Hosts whose `<iframe>`s survive sanitizing (Backstage's
+    /// `techdocs.sanitizer.allowedIframeHosts`). Default: none.
+    pub allowed_iframe_hosts: Vec<String>,
+    /// Keep highlighted code between builds in `.backlot-cache/` next to
+    /// backlot.yaml. Default: true.
+    pub cache: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +101,10 @@ impl Config {
             catalog: CatalogConfig {
                 descriptor_names: vec![DEFAULT_DESCRIPTOR_NAME.to_string()],
                 ..Default::default()
+            },
+            docs: DocsConfig {
+                allowed_iframe_hosts: Vec::new(),
+                cache: true,
             },
             root: root.into(),
         }
@@ -169,6 +185,9 @@ pub fn parse(text: &str, path: &Path, file: FileId) -> Result<Config, Vec<Diagno
     if let Some(catalog) = map.get("catalog") {
         parse_catalog(catalog, &mut config.catalog, &mut diags);
     }
+    if let Some(docs) = map.get("docs") {
+        parse_docs(docs, &mut config.docs, &mut diags);
+    }
     if diags.is_empty() {
         Ok(config)
     } else {
@@ -239,6 +258,32 @@ fn parse_catalog(node: &Node, out: &mut CatalogConfig, diags: &mut Vec<Diagnosti
                 })
                 .unwrap_or_default();
             out.custom_kinds.push(CustomKind { kind, api_versions });
+        }
+    }
+}
+
+fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
+    let Some(map) = mapping(node, "docs", diags) else { return };
+    check_keys(map, &["allowed_iframe_hosts", "cache"], "docs.", diags);
+    if let Some(list) = map
+        .get("allowed_iframe_hosts")
+        .and_then(|n| sequence(n, "docs.allowed_iframe_hosts", diags))
+    {
+        out.allowed_iframe_hosts = list
+            .iter()
+            .filter_map(|n| string(n, "docs.allowed_iframe_hosts[]", diags))
+            .collect();
+    }
+    if let Some(n) = map.get("cache") {
+        match n.value {
+            Value::Bool(b) => out.cache = b,
+            _ => diags.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!("`docs.cache` must be true or false, found {}", n.type_name()),
+                )
+                .at(n.span),
+            ),
         }
     }
 }

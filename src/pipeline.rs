@@ -9,7 +9,12 @@ use anyhow::{Context, Result};
 use crate::catalog::{self, Catalog};
 use crate::config::{self, Config};
 use crate::crawl;
-use crate::diag::{Diagnostic, Diagnostics};
+use std::sync::Arc;
+
+use crate::crawl::local::Roots;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::docs::{self, build::DocSite, highlight::{HighlightCache, Highlighter}, sanitize::{SanitizeOptions, Sanitizer}};
+use crate::model::parse_ref;
 use crate::source::{FileId, SourceDb, SourceFile};
 
 /// Everything known after reading the input.
@@ -18,6 +23,8 @@ pub struct Loaded {
     pub config: Config,
     pub sources: SourceDb,
     pub catalog: Catalog,
+    /// Rendered TechDocs sites.
+    pub docs: Vec<DocSite>,
     pub diagnostics: Diagnostics,
 }
 
@@ -66,12 +73,67 @@ pub fn load(config: Config, mut sources: SourceDb, config_file: Option<FileId>) 
     let mut diagnostics = Diagnostics::new();
     let crawled = crawl::crawl(&config, config_file, &mut sources, &mut diagnostics);
     let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
+    let docs = load_docs(&config, &catalog, &crawled.roots, &mut sources, &mut diagnostics);
     diagnostics.sort();
     Loaded {
         config,
         sources,
         catalog,
+        docs,
         diagnostics,
+    }
+}
+
+/// The docs stage: read every entity's docs, render them, keep the
+/// highlight cache for the next build.
+fn load_docs(
+    config: &Config,
+    catalog: &Catalog,
+    roots: &Roots,
+    sources: &mut SourceDb,
+    diagnostics: &mut Diagnostics,
+) -> Vec<DocSite> {
+    check_techdocs_entity(catalog, diagnostics);
+    let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    let doc_sources = crawl::docs::read_all(catalog, roots, &display_base, sources, diagnostics);
+    if doc_sources.is_empty() {
+        return Vec::new();
+    }
+    let cache = config
+        .docs
+        .cache
+        .then(|| Arc::new(HighlightCache::open(&config.root.join(CACHE_DIR))));
+    let highlighter = Highlighter::new(cache.clone());
+    let sanitizer = Sanitizer::new(&SanitizeOptions {
+        allowed_iframe_hosts: config.docs.allowed_iframe_hosts.clone(),
+    });
+    let sites = docs::build::build(&doc_sources, sources, roots, &highlighter, &sanitizer, diagnostics);
+    // The cache only saves time; failing to write it is not the build's problem.
+    if let Some(cache) = cache {
+        let _ = cache.save();
+    }
+    sites
+}
+
+/// Folder (next to backlot.yaml) of what builds keep for the next build.
+pub const CACHE_DIR: &str = ".backlot-cache";
+
+/// `backstage.io/techdocs-entity` must name an entity of the catalog.
+fn check_techdocs_entity(catalog: &Catalog, diagnostics: &mut Diagnostics) {
+    for e in &catalog.entities {
+        let Some(target) = e.annotation("backstage.io/techdocs-entity") else { continue };
+        let at = crawl::docs::annotation_span(e, "backstage.io/techdocs-entity");
+        let problem = match parse_ref(target, None, &e.metadata.namespace) {
+            Ok(r) if catalog.get(r.canonical()).is_some() => continue,
+            Ok(r) => format!("backstage.io/techdocs-entity names {r}, which is not in the catalog"),
+            Err(err) => format!("backstage.io/techdocs-entity: {err}"),
+        };
+        diagnostics.push(
+            Diagnostic::new(Code::DocsEntityRef, problem)
+                .at(at)
+                .entity(e.entity_ref.canonical())
+                .help("write the full ref of the entity whose docs to show, e.g. `system:default/payments`"),
+        );
     }
 }
 

@@ -10,6 +10,7 @@
 //! All reads go through [`local::Roots`]: nothing outside the crawl roots
 //! (the config folder and each `dir` location) is ever read.
 
+pub mod docs;
 pub mod local;
 pub mod placeholder;
 

@@ -84,6 +84,22 @@ codes! {
 
     // Relations.
     RelationDanglingRef = "relation/dangling-ref", Warning;
+
+    // TechDocs.
+    DocsInvalidRef = "docs/invalid-ref", Error;
+    DocsUnsupportedRef = "docs/unsupported-ref", Warning;
+    DocsNotFound = "docs/not-found", Error;
+    DocsOutsideRoot = "docs/outside-root", Error;
+    DocsConfig = "docs/config", Error;
+    DocsConfigIgnored = "docs/config-ignored", Warning;
+    DocsNav = "docs/nav", Warning;
+    DocsUnreadablePage = "docs/unreadable-page", Error;
+    DocsBrokenLink = "docs/broken-link", Warning;
+    DocsMissingAnchor = "docs/missing-anchor", Warning;
+    DocsSnippet = "docs/snippet", Warning;
+    DocsListIndent = "docs/list-indent", Warning;
+    DocsFrontMatter = "docs/front-matter", Warning;
+    DocsEntityRef = "docs/entity-ref", Warning;
 }
 
 impl std::fmt::Display for Code {

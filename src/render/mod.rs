@@ -23,6 +23,7 @@ use tera::{Context, Tera};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diag::Diagnostics;
+use crate::docs::build::DocSite;
 use crate::output::OutputSet;
 use crate::site::{PageSpec, Site};
 use crate::source::SourceDb;
@@ -34,6 +35,8 @@ pub struct RenderInput<'a> {
     pub sources: &'a SourceDb,
     pub diagnostics: &'a Diagnostics,
     pub config: &'a Config,
+    /// Rendered TechDocs sites.
+    pub docs: &'a [DocSite],
 }
 
 /// Renders the whole portal. Err only for fatal problems (a theme override
@@ -48,6 +51,7 @@ pub fn render_site(input: &RenderInput) -> Result<OutputSet> {
         input.sources,
         input.diagnostics,
         input.config,
+        input.docs,
     );
     let pages = site.pages();
 

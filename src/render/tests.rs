@@ -9,6 +9,7 @@ fn render(f: &Fixture) -> OutputSet {
         catalog: &f.catalog,
         sources: &f.sources,
         diagnostics: &f.diagnostics,
+        docs: &[],
         config: &f.config,
     })
     .unwrap()
@@ -271,6 +272,7 @@ fn render_errors_name_template_and_page() {
         catalog: &f.catalog,
         sources: &f.sources,
         diagnostics: &f.diagnostics,
+        docs: &[],
         config: &f.config,
     })
     .unwrap_err()

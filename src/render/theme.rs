@@ -50,12 +50,15 @@ const DEFAULT_THEME: &[(&str, &[u8])] = &[
     embed!("templates/api.html"),
     embed!("templates/template.html"),
     embed!("templates/location.html"),
+    embed!("templates/docs.html"),
+    embed!("templates/docs_index.html"),
     embed!("templates/partials/about.html"),
     embed!("templates/partials/annotations.html"),
     embed!("templates/partials/problems.html"),
     embed!("templates/partials/relations.html"),
     embed!("static/backlot.css"),
     embed!("static/catalog.js"),
+    embed!("static/docs.css"),
 ];
 
 /// Where a theme file came from, for error messages.

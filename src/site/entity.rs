@@ -59,6 +59,7 @@ pub(super) fn entity_page(site: &Site, from: &str, id: EntityId) -> EntityPage {
         kind_href: urls::href(from, &urls::kind_page(entity.entity_ref.kind_lower(), 1)),
         defined_in: site.sources.display(entity.origin.file).to_string(),
         api_href: urls::href(from, &urls::entity_api(&entity.entity_ref)),
+        docs_href: site.docs_href(from, entity),
         group: (entity.kind == Kind::Group).then(|| org::group_view(site, from, id)),
         user: (entity.kind == Kind::User).then(|| org::user_view(site, from, id)),
         api: (entity.kind == Kind::Api).then(|| api_view(entity)),

@@ -15,6 +15,7 @@
 //! Output paths and links come from [`urls`] only.
 
 mod api;
+mod docs;
 mod entity;
 mod lists;
 mod org;
@@ -29,6 +30,7 @@ use crate::catalog::{Catalog, EntityId};
 use crate::config::Config;
 use crate::diag::emit::{self, Resolved};
 use crate::diag::{Diagnostics, Severity};
+use crate::docs::build::DocSite;
 use crate::model::{EntityRef, Kind};
 use crate::source::SourceDb;
 use views::{EntityLink, HealthCounts, Nav, SiteView};
@@ -62,6 +64,12 @@ pub enum PageKind {
         page: usize,
     },
     Entity(EntityId),
+    DocsIndex,
+    /// Page `page` of docs site `site`.
+    Doc {
+        site: usize,
+        page: usize,
+    },
 }
 
 /// `page` of a template: one of the page views.
@@ -73,6 +81,8 @@ pub enum PageView {
     Kind(views::KindPage),
     Health(views::HealthPage),
     Entity(Box<views::EntityPage>),
+    Docs(Box<views::DocsPage>),
+    DocsIndex(views::DocsIndexPage),
 }
 
 /// A kind present in the catalog.
@@ -97,6 +107,10 @@ pub struct Site<'a> {
     problems: HashMap<String, Vec<usize>>,
     kinds: Vec<KindInfo>,
     counts: HealthCounts,
+    docs: &'a [DocSite],
+    /// Canonical entity ref → its docs site (own or borrowed through
+    /// `backstage.io/techdocs-entity`).
+    docs_of: HashMap<String, usize>,
 }
 
 impl<'a> Site<'a> {
@@ -105,6 +119,7 @@ impl<'a> Site<'a> {
         sources: &'a SourceDb,
         diagnostics: &'a Diagnostics,
         config: &'a Config,
+        docs: &'a [DocSite],
     ) -> Site<'a> {
         let health = health_order(diagnostics, sources);
         let mut problems: HashMap<String, Vec<usize>> = HashMap::new();
@@ -125,6 +140,8 @@ impl<'a> Site<'a> {
             problems,
             kinds: kinds_of(catalog),
             counts,
+            docs,
+            docs_of: docs::docs_of(catalog, docs),
         }
     }
 
@@ -163,6 +180,21 @@ impl<'a> Site<'a> {
                 kind: PageKind::Entity(id),
             });
         }
+        pages.push(PageSpec {
+            path: urls::DOCS_INDEX.into(),
+            template: "docs_index.html",
+            kind: PageKind::DocsIndex,
+        });
+        for (s, site) in self.docs.iter().enumerate() {
+            let dir = urls::docs_dir(&site.entity);
+            for (p, page) in site.pages.iter().enumerate() {
+                pages.push(PageSpec {
+                    path: format!("{dir}{}", page.output),
+                    template: "docs.html",
+                    kind: PageKind::Doc { site: s, page: p },
+                });
+            }
+        }
         pages
     }
 
@@ -178,6 +210,10 @@ impl<'a> Site<'a> {
                 PageView::Kind(lists::kind_page(self, from, kind, page))
             }
             PageKind::Entity(id) => PageView::Entity(Box::new(entity::entity_page(self, from, id))),
+            PageKind::DocsIndex => PageView::DocsIndex(docs::index_page(self, from)),
+            PageKind::Doc { site, page } => {
+                PageView::Docs(Box::new(docs::docs_page(self, from, site, page, assets)))
+            }
         };
         (self.site_view(spec, assets), page)
     }
@@ -190,6 +226,7 @@ impl<'a> Site<'a> {
             urls::CATALOG_DATA.to_string(),
             api::index_script(self).into_bytes(),
         ));
+        files.extend(docs::docs_files(self));
         if let Some(base) = &self.config.base_url {
             let pages = self.pages();
             files.push((
@@ -205,6 +242,7 @@ impl<'a> Site<'a> {
         let section = match spec.kind {
             PageKind::Home => "home",
             PageKind::Health => "health",
+            PageKind::DocsIndex | PageKind::Doc { .. } => "docs",
             _ => "catalog",
         };
         SiteView {
@@ -213,12 +251,13 @@ impl<'a> Site<'a> {
             nav: Nav {
                 home: urls::href(from, urls::HOME),
                 catalog: urls::href(from, urls::CATALOG_INDEX),
+                docs: urls::href(from, urls::DOCS_INDEX),
                 health: urls::href(from, urls::HEALTH),
                 api: urls::href(from, urls::API_ENTITIES),
             },
             section,
             current: match spec.kind {
-                PageKind::Home | PageKind::CatalogIndex | PageKind::Health => "page",
+                PageKind::Home | PageKind::CatalogIndex | PageKind::Health | PageKind::DocsIndex => "page",
                 _ => "true",
             },
             canonical: self

@@ -62,6 +62,7 @@ impl Fixture {
             &self.sources,
             &self.diagnostics,
             &self.config,
+            &[],
         )
     }
 }

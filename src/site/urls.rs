@@ -36,6 +36,8 @@ pub const HEALTH: &str = "catalog/_health/index.html";
 pub const API_ENTITIES: &str = "api/catalog/entities.json";
 /// Sitemap, only written when `base_url` is configured.
 pub const SITEMAP: &str = "sitemap.xml";
+/// The list of documented entities.
+pub const DOCS_INDEX: &str = "docs/index.html";
 /// Rows per page of the static (no-JavaScript) per-kind lists.
 pub const KIND_PAGE_SIZE: usize = 100;
 
@@ -84,6 +86,17 @@ pub fn entity_dir(entity_ref: &EntityRef) -> String {
         namespace_segment(&entity_ref.namespace),
         encode_segment(entity_ref.kind_lower()),
         encode_segment(&entity_ref.name)
+    )
+}
+
+/// `docs/<namespace>/<kind>/<name>/`: TechDocs' reader route. Backstage
+/// stores the triplet lower-cased, so the folder is lower-case too.
+pub fn docs_dir(entity_ref: &EntityRef) -> String {
+    format!(
+        "docs/{}/{}/{}/",
+        namespace_segment(&entity_ref.namespace.to_lowercase()),
+        encode_segment(entity_ref.kind_lower()),
+        encode_segment(&entity_ref.name.to_lowercase())
     )
 }
 

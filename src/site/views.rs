@@ -51,6 +51,8 @@ pub struct SiteView {
 pub struct Nav {
     pub home: String,
     pub catalog: String,
+    /// The documentation index (`docs/`).
+    pub docs: String,
     pub health: String,
     /// The JSON API (`api/catalog/entities.json`).
     pub api: String,
@@ -192,6 +194,9 @@ pub struct EntityPage {
     pub defined_in: String,
     /// Link to this entity in the JSON API.
     pub api_href: String,
+    /// Its TechDocs (own, or another entity's through
+    /// `backstage.io/techdocs-entity`), when there are any.
+    pub docs_href: Option<String>,
     pub group: Option<GroupView>,
     pub user: Option<UserView>,
     pub api: Option<ApiView>,
@@ -423,4 +428,74 @@ pub struct HealthPage {
     pub errors: usize,
     pub warnings: usize,
     pub files: Vec<HealthFile>,
+}
+
+/// A TechDocs page (`docs.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocsPage {
+    /// `site_name` of mkdocs.yml.
+    pub site_name: String,
+    /// The entity whose docs these are.
+    pub entity: EntityLink,
+    pub title: String,
+    pub description: Option<String>,
+    /// The article HTML, sanitized at build time: the one field meant for
+    /// `| safe`.
+    pub html: String,
+    /// Headings h2 and below, in order.
+    pub toc: Vec<TocItem>,
+    /// The site navigation, flattened (see [`DocsNavItem`]).
+    pub nav: Vec<DocsNavItem>,
+    pub prev: Option<PagerLink>,
+    pub next: Option<PagerLink>,
+    /// "Edit this page" (http(s) only).
+    pub edit_url: Option<String>,
+    /// Front matter `hide: [navigation]` / `hide: [toc]`.
+    pub hide_navigation: bool,
+    pub hide_toc: bool,
+    /// Stylesheets of mkdocs.yml's `extra_css`.
+    pub extra_css: Vec<String>,
+    /// The code highlighting stylesheet.
+    pub highlight_css: String,
+    /// The diagram renderer, only on pages with a diagram.
+    pub diagram_script: Option<String>,
+    pub docs_index_href: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TocItem {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// One entry of the flattened docs navigation: `kind` is `page`, `link`,
+/// `open` (a section starts: `title`) or `close` (it ends).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocsNavItem {
+    pub kind: &'static str,
+    pub title: String,
+    pub href: Option<String>,
+    /// The page being shown.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PagerLink {
+    pub title: String,
+    pub href: String,
+}
+
+/// `/docs/` (`docs_index.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocsIndexPage {
+    pub sites: Vec<DocsIndexItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocsIndexItem {
+    pub site_name: String,
+    pub description: Option<String>,
+    pub href: String,
+    pub entity: EntityLink,
 }
