@@ -263,7 +263,9 @@ fn parse_catalog(node: &Node, out: &mut CatalogConfig, diags: &mut Vec<Diagnosti
 }
 
 fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
-    let Some(map) = mapping(node, "docs", diags) else { return };
+    let Some(map) = mapping(node, "docs", diags) else {
+        return;
+    };
     check_keys(map, &["allowed_iframe_hosts", "cache"], "docs.", diags);
     if let Some(list) = map
         .get("allowed_iframe_hosts")
@@ -280,7 +282,10 @@ fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
             _ => diags.push(
                 Diagnostic::new(
                     Code::ConfigInvalid,
-                    format!("`docs.cache` must be true or false, found {}", n.type_name()),
+                    format!(
+                        "`docs.cache` must be true or false, found {}",
+                        n.type_name()
+                    ),
                 )
                 .at(n.span),
             ),

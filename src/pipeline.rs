@@ -13,7 +13,12 @@ use std::sync::Arc;
 
 use crate::crawl::local::Roots;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::docs::{self, build::DocSite, highlight::{HighlightCache, Highlighter}, sanitize::{SanitizeOptions, Sanitizer}};
+use crate::docs::{
+    self,
+    build::DocSite,
+    highlight::{HighlightCache, Highlighter},
+    sanitize::{SanitizeOptions, Sanitizer},
+};
 use crate::model::parse_ref;
 use crate::source::{FileId, SourceDb, SourceFile};
 
@@ -73,7 +78,13 @@ pub fn load(config: Config, mut sources: SourceDb, config_file: Option<FileId>) 
     let mut diagnostics = Diagnostics::new();
     let crawled = crawl::crawl(&config, config_file, &mut sources, &mut diagnostics);
     let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
-    let docs = load_docs(&config, &catalog, &crawled.roots, &mut sources, &mut diagnostics);
+    let docs = load_docs(
+        &config,
+        &catalog,
+        &crawled.roots,
+        &mut sources,
+        &mut diagnostics,
+    );
     diagnostics.sort();
     Loaded {
         config,
@@ -107,7 +118,14 @@ fn load_docs(
     let sanitizer = Sanitizer::new(&SanitizeOptions {
         allowed_iframe_hosts: config.docs.allowed_iframe_hosts.clone(),
     });
-    let sites = docs::build::build(&doc_sources, sources, roots, &highlighter, &sanitizer, diagnostics);
+    let sites = docs::build::build(
+        &doc_sources,
+        sources,
+        roots,
+        &highlighter,
+        &sanitizer,
+        diagnostics,
+    );
     // The cache only saves time; failing to write it is not the build's problem.
     if let Some(cache) = cache {
         let _ = cache.save();
@@ -121,7 +139,9 @@ pub const CACHE_DIR: &str = ".backlot-cache";
 /// `backstage.io/techdocs-entity` must name an entity of the catalog.
 fn check_techdocs_entity(catalog: &Catalog, diagnostics: &mut Diagnostics) {
     for e in &catalog.entities {
-        let Some(target) = e.annotation("backstage.io/techdocs-entity") else { continue };
+        let Some(target) = e.annotation("backstage.io/techdocs-entity") else {
+            continue;
+        };
         let at = crawl::docs::annotation_span(e, "backstage.io/techdocs-entity");
         let problem = match parse_ref(target, None, &e.metadata.namespace) {
             Ok(r) if catalog.get(r.canonical()).is_some() => continue,

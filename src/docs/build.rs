@@ -83,7 +83,12 @@ pub fn build(
             diags.push(problem_diagnostic(p, entity));
         }
         let index = SiteIndex {
-            pages: layout.pages.iter().enumerate().map(|(i, p)| (p.src.clone(), i)).collect(),
+            pages: layout
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.src.clone(), i))
+                .collect(),
             urls: layout.pages.iter().map(|p| p.url.clone()).collect(),
             assets: layout.assets.iter().map(|a| a.src.clone()).collect(),
         };
@@ -103,12 +108,24 @@ pub fn build(
             let file = source.page_files[p]?;
             let text = db.get(file).text.as_deref()?;
             let (layout, _, index) = &prepared[s];
-            Some(render_one(source, roots, index, &layout.pages[p].src, p, text, highlighter, sanitizer))
+            Some(render_one(
+                source,
+                roots,
+                index,
+                &layout.pages[p].src,
+                p,
+                text,
+                highlighter,
+                sanitizer,
+            ))
         })
         .collect();
 
     // Step 3.
-    let mut by_site: Vec<Vec<Option<Rendered>>> = prepared.iter().map(|(l, _, _)| Vec::with_capacity(l.pages.len())).collect();
+    let mut by_site: Vec<Vec<Option<Rendered>>> = prepared
+        .iter()
+        .map(|(l, _, _)| Vec::with_capacity(l.pages.len()))
+        .collect();
     for ((s, _), r) in jobs.iter().zip(rendered) {
         by_site[*s].push(r);
     }
@@ -177,7 +194,7 @@ fn assemble(
             diags.push(page_problem(p, file, entity));
         }
         for anchor in &r.pending {
-            if !ids[anchor.page].iter().any(|id| *id == anchor.fragment) {
+            if !ids[anchor.page].contains(&anchor.fragment) {
                 let target = &layout.pages[anchor.page].src;
                 diags.push(
                     Diagnostic::new(
@@ -195,20 +212,34 @@ fn assemble(
             .clone()
             .or_else(|| r.page.front_matter.title.clone())
             .or_else(|| r.page.h1.clone())
-            .unwrap_or_else(|| if meta.url.is_empty() { "Home".to_string() } else { nav::title_from_filename(&meta.src) });
-        pages.push((i, DocPage {
-            src: meta.src.clone(),
-            url: meta.url.clone(),
-            output: meta.output.clone(),
-            title,
-            description: r.page.front_matter.description.clone().or_else(|| source.config.site_description.clone()),
-            html: r.page.html,
-            toc: r.page.toc,
-            edit_url: source.merged.edit_url(&source.config, &meta.src),
-            hide: r.page.front_matter.hide,
-            has_diagrams: r.page.has_diagrams,
-            in_nav: meta.in_nav,
-        }));
+            .unwrap_or_else(|| {
+                if meta.url.is_empty() {
+                    "Home".to_string()
+                } else {
+                    nav::title_from_filename(&meta.src)
+                }
+            });
+        pages.push((
+            i,
+            DocPage {
+                src: meta.src.clone(),
+                url: meta.url.clone(),
+                output: meta.output.clone(),
+                title,
+                description: r
+                    .page
+                    .front_matter
+                    .description
+                    .clone()
+                    .or_else(|| source.config.site_description.clone()),
+                html: r.page.html,
+                toc: r.page.toc,
+                edit_url: source.merged.edit_url(&source.config, &meta.src),
+                hide: r.page.front_matter.hide,
+                has_diagrams: r.page.has_diagrams,
+                in_nav: meta.in_nav,
+            },
+        ));
     }
     // Pages that could not be read are gone: renumber nav and order.
     let mut renumber = vec![None; layout.pages.len()];
@@ -258,7 +289,10 @@ fn remap_nav(nav: Vec<NavNode>, renumber: &[Option<usize>]) -> Vec<NavNode> {
 /// the new page (or an absolute URL).
 fn redirect(layout: &nav::Layout, from: &str, to: &str) -> Option<(String, String)> {
     let stem = from.strip_suffix(".md").unwrap_or(from);
-    let output = match stem.strip_suffix("index").or_else(|| stem.strip_suffix("README")) {
+    let output = match stem
+        .strip_suffix("index")
+        .or_else(|| stem.strip_suffix("README"))
+    {
         Some(dir) => format!("{dir}index.html"),
         None => format!("{stem}/index.html"),
     };
@@ -268,14 +302,20 @@ fn redirect(layout: &nav::Layout, from: &str, to: &str) -> Option<(String, Strin
     } else {
         let page = layout.page(path)?;
         let url = &layout.pages[page].url;
-        if fragment.is_empty() { url.clone() } else { format!("{url}#{fragment}") }
+        if fragment.is_empty() {
+            url.clone()
+        } else {
+            format!("{url}#{fragment}")
+        }
     };
     Some((output, target))
 }
 
 /// The 1-based line where `needle` first appears in a file (1 if nowhere).
 fn line_of(db: &SourceDb, file: FileId, needle: &str) -> u32 {
-    let Some(text) = db.get(file).text.as_deref() else { return 1 };
+    let Some(text) = db.get(file).text.as_deref() else {
+        return 1;
+    };
     text.find(needle)
         .map(|at| text[..at].matches('\n').count() as u32 + 1)
         .unwrap_or(1)
@@ -288,9 +328,18 @@ fn page_problem(p: &markdown::Problem, file: FileId, entity: &str) -> Diagnostic
             "link to an existing .md file with a path relative to this page; MkDocs leaves the link as written, one folder off",
         ),
         ProblemKind::MissingAnchor => (Code::DocsMissingAnchor, "link to an existing heading id"),
-        ProblemKind::Snippet => (Code::DocsSnippet, "snippet paths are relative to the folder holding mkdocs.yml and must stay inside it"),
-        ProblemKind::Compat => (Code::DocsListIndent, "indent nested list items by 2 spaces, as TechDocs' mdx_truly_sane_lists expects"),
-        ProblemKind::FrontMatter => (Code::DocsFrontMatter, "fix the YAML between the leading --- lines"),
+        ProblemKind::Snippet => (
+            Code::DocsSnippet,
+            "snippet paths are relative to the folder holding mkdocs.yml and must stay inside it",
+        ),
+        ProblemKind::Compat => (
+            Code::DocsListIndent,
+            "indent nested list items by 2 spaces, as TechDocs' mdx_truly_sane_lists expects",
+        ),
+        ProblemKind::FrontMatter => (
+            Code::DocsFrontMatter,
+            "fix the YAML between the leading --- lines",
+        ),
     };
     let message = match &p.file {
         Some(snippet) => format!("{} (in snippet {snippet})", p.message),
@@ -304,13 +353,17 @@ fn page_problem(p: &markdown::Problem, file: FileId, entity: &str) -> Diagnostic
 
 fn problem_diagnostic(p: &DocsProblem, entity: &str) -> Diagnostic {
     let code = match p.kind {
-        DocsProblemKind::Yaml(_) | DocsProblemKind::InvalidValue | DocsProblemKind::MissingSiteName => Code::DocsConfig,
+        DocsProblemKind::Yaml(_)
+        | DocsProblemKind::InvalidValue
+        | DocsProblemKind::MissingSiteName => Code::DocsConfig,
         DocsProblemKind::DocsDirOutside => Code::DocsOutsideRoot,
         DocsProblemKind::UnknownKey
         | DocsProblemKind::DroppedByBackstage
         | DocsProblemKind::UnknownPlugin
         | DocsProblemKind::UnknownExtension => Code::DocsConfigIgnored,
-        DocsProblemKind::NavMissingPage | DocsProblemKind::NavInclude | DocsProblemKind::ReadmeShadowed => Code::DocsNav,
+        DocsProblemKind::NavMissingPage
+        | DocsProblemKind::NavInclude
+        | DocsProblemKind::ReadmeShadowed => Code::DocsNav,
     };
     let message = match &p.path {
         Some(path) => format!("{path}: {}", p.message),

@@ -14,8 +14,9 @@
 //! TypeScript, Dockerfile, Jinja and a few others are missing from it; the
 //! closest grammar stands in (see `ALIASES`).
 //!
-//! Throughput (release build, one core of the 2-core dev machine, the
-//! ignored `bench_note` test run by hand): ~57,000 lines/s (1.2 MB/s of
+//! Throughput (release build, one core of the 2-core dev machine, measured
+//! with a throwaway timing loop; `cargo bench --bench pipeline` measures the
+//! whole docs stage): ~57,000 lines/s (1.2 MB/s of
 //! code) for a Python/YAML mix, nearly all of it in syntect's parser
 //! (Oniguruma's `match_at` alone is a third of the samples; this module's
 //! HTML writing a few per cent). Pygments 2.20 does ~43,000 lines/s on the
@@ -774,7 +775,7 @@ mod tests {
         assert_eq!(text_of(&html), "make test");
     }
 
-    // spec §3.2 (brief: aliases): names MkDocs users write resolve to a grammar.
+    // spec §3.2: language names MkDocs users write resolve to a grammar.
     #[test]
     fn aliases() {
         let e = engine();
@@ -859,7 +860,7 @@ mod tests {
         assert!(code_of(&html).starts_with("<code>var x"));
     }
 
-    // Cache (brief §5): the key covers language, code, every option that
+    // Issue #3 (highlight cache): the key covers language, code, every option that
     // shapes the HTML, and the fingerprint (version, syntaxes, source).
     #[test]
     fn cache_key_covers_what_shapes_output() {
@@ -924,7 +925,7 @@ mod tests {
         assert_eq!(cache.fingerprint(), &fingerprint());
     }
 
-    // Cache (brief §5): the highlighter stores block HTML and serves it on
+    // Issue #3 (highlight cache): the highlighter stores block HTML and serves it on
     // the next build without highlighting again.
     #[test]
     fn highlighter_uses_the_cache() {
@@ -972,55 +973,5 @@ mod tests {
             handles.into_iter().map(|t| t.join().unwrap()).collect()
         });
         assert!(outputs.windows(2).all(|w| w[0] == w[1]));
-    }
-
-    /// Throughput note for the module docs; run by hand:
-    /// `cargo test --release --lib bench_note -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn bench_note() {
-        let python = "import os\n\n\nclass Greeter:\n    \"\"\"Say hello.\"\"\"\n\n    def __init__(self, name: str) -> None:\n        self.name = name  # who\n\n    def greet(self) -> str:\n        return f\"Hello, {self.name}!\" if self.name else 'nobody'\n";
-        let yaml = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: example\n  annotations:\n    backstage.io/techdocs-ref: dir:.  # docs\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: ['resource:db', \"component:x\"]\n";
-        let python = python.repeat(20);
-        let yaml = yaml.repeat(20);
-        let options = [FenceOptions::parse("python"), FenceOptions::parse("yaml")];
-        let lines = (python.lines().count() + yaml.lines().count()) as f64;
-        let bytes = (python.len() + yaml.len()) as f64;
-        let _ = render_block(&python, &options[0]);
-        let start = std::time::Instant::now();
-        let mut html = 0;
-        let rounds = if cfg!(debug_assertions) { 5 } else { 200 };
-        for _ in 0..rounds {
-            html += render_block(&python, &options[0]).len();
-            html += render_block(&yaml, &options[1]).len();
-        }
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{:.0} lines/s, {:.2} MB/s of code, {:.1} bytes of HTML per byte of code",
-            lines * rounds as f64 / secs,
-            bytes * rounds as f64 / secs / 1e6,
-            html as f64 / (bytes * rounds as f64)
-        );
-        let start = std::time::Instant::now();
-        let print = fingerprint();
-        println!("fingerprint {print:02x?}: {:?}", start.elapsed());
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Arc::new(HighlightCache::open(dir.path()));
-        let h = Highlighter::new(Some(cache.clone()));
-        let _ = (
-            h.block(&python, &options[0], 0),
-            h.block(&yaml, &options[1], 0),
-        );
-        let start = std::time::Instant::now();
-        for _ in 0..rounds {
-            let _ = (
-                h.block(&python, &options[0], 0),
-                h.block(&yaml, &options[1], 0),
-            );
-        }
-        println!(
-            "cache hits: {:.0} lines/s",
-            lines * rounds as f64 / start.elapsed().as_secs_f64()
-        );
     }
 }

@@ -67,14 +67,21 @@ impl<'a> PageLinks<'a> {
             fragment: percent_decode(fragment),
             written: written.to_string(),
         };
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).push(anchor);
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(anchor);
     }
 }
 
 impl LinkResolver for PageLinks<'_> {
     fn resolve(&self, target: &str, kind: LinkKind) -> Resolved {
         let target = target.trim();
-        if target.is_empty() || has_scheme(target) || target.starts_with("//") || target.starts_with('/') {
+        if target.is_empty()
+            || has_scheme(target)
+            || target.starts_with("//")
+            || target.starts_with('/')
+        {
             return Resolved::Unchanged;
         }
         let (path, suffix) = split_suffix(target);
@@ -99,10 +106,16 @@ impl LinkResolver for PageLinks<'_> {
             return Resolved::Rewritten(format!("{url}{suffix}"));
         }
         if is_page_file(&resolved) || kind == LinkKind::Image {
-            let what = if kind == LinkKind::Image { "image" } else { "link" };
+            let what = if kind == LinkKind::Image {
+                "image"
+            } else {
+                "link"
+            };
             return Resolved::Problem(
                 ProblemKind::BrokenLink,
-                format!("{what} '{target}': the target '{resolved}' is not among the documentation files"),
+                format!(
+                    "{what} '{target}': the target '{resolved}' is not among the documentation files"
+                ),
             );
         }
         // A folder-style or extension-less link: MkDocs leaves it (INFO).
@@ -112,15 +125,21 @@ impl LinkResolver for PageLinks<'_> {
 
 pub fn is_page_file(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    [".md", ".markdown", ".mdown", ".mkdn", ".mkd"].iter().any(|ext| lower.ends_with(ext))
+    [".md", ".markdown", ".mdown", ".mkdn", ".mkd"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 fn has_scheme(target: &str) -> bool {
-    let Some(colon) = target.find(':') else { return false };
+    let Some(colon) = target.find(':') else {
+        return false;
+    };
     let scheme = &target[..colon];
     !scheme.is_empty()
         && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
 /// `path`, and `?query#fragment` (with its separator).
@@ -157,14 +176,22 @@ pub fn relative_url(from: &str, to: &str) -> String {
     let from_dirs = &from_dirs[..from_dirs.len() - 1];
     let to_parts: Vec<&str> = to.split('/').collect();
     let (to_dirs, to_file) = to_parts.split_at(to_parts.len() - 1);
-    let common = from_dirs.iter().zip(to_dirs).take_while(|(a, b)| a == b).count();
+    let common = from_dirs
+        .iter()
+        .zip(to_dirs)
+        .take_while(|(a, b)| a == b)
+        .count();
     let mut out = "../".repeat(from_dirs.len() - common);
     for part in &to_dirs[common..] {
         out.push_str(part);
         out.push('/');
     }
     out.push_str(to_file[0]);
-    if out.is_empty() { "./".to_string() } else { out }
+    if out.is_empty() {
+        "./".to_string()
+    } else {
+        out
+    }
 }
 
 /// Percent-encodes a path for use in a URL (`spaces in name/` →
@@ -186,13 +213,15 @@ pub fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let Some(v) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+        if bytes[i] == b'%'
+            && let Some(v) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
             }
-        }
         out.push(bytes[i]);
         i += 1;
     }
@@ -204,10 +233,24 @@ mod tests {
     use super::*;
 
     fn site() -> SiteIndex {
-        let pages = ["index.md", "writing/lists.md", "reference/README.md", "reference/spaces in name.md"];
-        let urls = ["", "writing/lists/", "reference/", "reference/spaces%20in%20name/"];
+        let pages = [
+            "index.md",
+            "writing/lists.md",
+            "reference/README.md",
+            "reference/spaces in name.md",
+        ];
+        let urls = [
+            "",
+            "writing/lists/",
+            "reference/",
+            "reference/spaces%20in%20name/",
+        ];
         SiteIndex {
-            pages: pages.iter().enumerate().map(|(i, p)| (p.to_string(), i)).collect(),
+            pages: pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.to_string(), i))
+                .collect(),
             urls: urls.iter().map(|u| u.to_string()).collect(),
             assets: ["images/square.png".to_string()].into_iter().collect(),
         }
@@ -225,8 +268,14 @@ mod tests {
             resolve(2, "reference/README.md", "../writing/lists.md#task-lists"),
             Resolved::Rewritten("../writing/lists/#task-lists".into())
         );
-        assert_eq!(resolve(1, "writing/lists.md", "../index.md"), Resolved::Rewritten("../../".into()));
-        assert_eq!(resolve(0, "index.md", "reference/README.md"), Resolved::Rewritten("reference/".into()));
+        assert_eq!(
+            resolve(1, "writing/lists.md", "../index.md"),
+            Resolved::Rewritten("../../".into())
+        );
+        assert_eq!(
+            resolve(0, "index.md", "reference/README.md"),
+            Resolved::Rewritten("reference/".into())
+        );
         assert_eq!(
             resolve(0, "index.md", "reference/spaces%20in%20name.md"),
             Resolved::Rewritten("reference/spaces%20in%20name/".into())
@@ -240,7 +289,13 @@ mod tests {
     // spec §4: external, absolute and anchor-only targets stay.
     #[test]
     fn external_and_anchor_links_stay() {
-        for t in ["https://example.org/x.md", "mailto:a@b.c", "#top", "/docs/x", "//cdn.example/x"] {
+        for t in [
+            "https://example.org/x.md",
+            "mailto:a@b.c",
+            "#top",
+            "/docs/x",
+            "//cdn.example/x",
+        ] {
             assert_eq!(resolve(0, "index.md", t), Resolved::Unchanged, "{t}");
         }
     }
@@ -248,8 +303,14 @@ mod tests {
     // spec §4: a missing page is left as written and reported.
     #[test]
     fn broken_links_are_problems() {
-        assert!(matches!(resolve(0, "index.md", "missing-page.md"), Resolved::Problem(ProblemKind::BrokenLink, _)));
-        assert!(matches!(resolve(0, "index.md", "../../etc/passwd.md"), Resolved::Problem(ProblemKind::BrokenLink, _)));
+        assert!(matches!(
+            resolve(0, "index.md", "missing-page.md"),
+            Resolved::Problem(ProblemKind::BrokenLink, _)
+        ));
+        assert!(matches!(
+            resolve(0, "index.md", "../../etc/passwd.md"),
+            Resolved::Problem(ProblemKind::BrokenLink, _)
+        ));
         assert_eq!(resolve(0, "index.md", "blocks/tabs/"), Resolved::Unchanged);
     }
 
@@ -261,8 +322,14 @@ mod tests {
         links.resolve("#local", LinkKind::Link);
         let pending = links.into_pending();
         assert_eq!(pending.len(), 2);
-        assert_eq!((pending[0].page, pending[0].fragment.as_str()), (1, "task-lists"));
-        assert_eq!((pending[1].page, pending[1].fragment.as_str()), (0, "local"));
+        assert_eq!(
+            (pending[0].page, pending[0].fragment.as_str()),
+            (1, "task-lists")
+        );
+        assert_eq!(
+            (pending[1].page, pending[1].fragment.as_str()),
+            (0, "local")
+        );
     }
 
     #[test]

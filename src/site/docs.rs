@@ -5,9 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::urls;
-use super::views::{DocsIndexItem, DocsIndexPage, DocsNavItem, DocsPage, EntityLink, PagerLink, TocItem};
 use super::Site;
+use super::urls;
+use super::views::{
+    DocsIndexItem, DocsIndexPage, DocsNavItem, DocsPage, EntityLink, PagerLink, TocItem,
+};
 use crate::catalog::Catalog;
 use crate::docs::build::DocSite;
 use crate::docs::links::{encode_path, relative_url};
@@ -31,8 +33,12 @@ pub(super) fn docs_of(catalog: &Catalog, docs: &[DocSite]) -> HashMap<String, us
         if map.contains_key(e.entity_ref.canonical()) {
             continue;
         }
-        let Some(target) = e.annotation("backstage.io/techdocs-entity") else { continue };
-        let Ok(target) = parse_ref(target, None, &e.metadata.namespace) else { continue };
+        let Some(target) = e.annotation("backstage.io/techdocs-entity") else {
+            continue;
+        };
+        let Ok(target) = parse_ref(target, None, &e.metadata.namespace) else {
+            continue;
+        };
         if let Some(&site) = map.get(target.canonical()) {
             map.insert(e.entity_ref.canonical().to_string(), site);
         }
@@ -67,7 +73,7 @@ pub(super) fn index_page(site: &Site, from: &str) -> DocsIndexPage {
             entity: entity_link(site, from, d),
         })
         .collect();
-    sites.sort_by(|a, b| a.site_name.to_lowercase().cmp(&b.site_name.to_lowercase()));
+    sites.sort_by_key(|a| a.site_name.to_lowercase());
     DocsIndexPage { sites }
 }
 
@@ -98,7 +104,9 @@ pub(super) fn docs_page(
             href: link(&target.url),
         })
     };
-    let prev = position.and_then(|at| at.checked_sub(1)).and_then(|at| pager(d.order.get(at).copied()));
+    let prev = position
+        .and_then(|at| at.checked_sub(1))
+        .and_then(|at| pager(d.order.get(at).copied()));
     let next = position.and_then(|at| pager(d.order.get(at + 1).copied()));
     DocsPage {
         site_name: d.site_name.clone(),
@@ -118,7 +126,10 @@ pub(super) fn docs_page(
         nav,
         prev,
         next,
-        edit_url: page.edit_url.clone().filter(|u| urls::safe_href(u).is_some()),
+        edit_url: page
+            .edit_url
+            .clone()
+            .filter(|u| urls::safe_href(u).is_some()),
         hide_navigation: page.hide.iter().any(|h| h == "navigation"),
         hide_toc: page.hide.iter().any(|h| h == "toc"),
         extra_css: d
@@ -128,15 +139,26 @@ pub(super) fn docs_page(
             .map(|css| link(&encode_path(css.trim_start_matches("./"))))
             .collect(),
         highlight_css: urls::href(from, HIGHLIGHT_CSS),
+        has_diagrams: page.has_diagrams,
         diagram_script: page
             .has_diagrams
-            .then(|| assets.get(DIAGRAM_SCRIPT).map(|path| urls::href(from, path)))
+            .then(|| {
+                assets
+                    .get(DIAGRAM_SCRIPT)
+                    .map(|path| urls::href(from, path))
+            })
             .flatten(),
         docs_index_href: urls::href(from, urls::DOCS_INDEX),
     }
 }
 
-fn flatten_nav(d: &DocSite, nodes: &[NavNode], current: usize, link: &dyn Fn(&str) -> String, out: &mut Vec<DocsNavItem>) {
+fn flatten_nav(
+    d: &DocSite,
+    nodes: &[NavNode],
+    current: usize,
+    link: &dyn Fn(&str) -> String,
+    out: &mut Vec<DocsNavItem>,
+) {
     for node in nodes {
         match node {
             NavNode::Page { page, title } => {
@@ -163,8 +185,16 @@ fn flatten_nav(d: &DocSite, nodes: &[NavNode], current: usize, link: &dyn Fn(&st
                     current: false,
                 });
             }
-            NavNode::Link { title, url, site_relative } => {
-                let href = if *site_relative { Some(link(url)) } else { urls::safe_href(url) };
+            NavNode::Link {
+                title,
+                url,
+                site_relative,
+            } => {
+                let href = if *site_relative {
+                    Some(link(url))
+                } else {
+                    urls::safe_href(url)
+                };
                 out.push(DocsNavItem {
                     kind: "link",
                     title: title.clone(),
@@ -183,7 +213,10 @@ pub(super) fn docs_files(site: &Site) -> Vec<(String, Vec<u8>)> {
     if site.docs.is_empty() {
         return files;
     }
-    files.push((HIGHLIGHT_CSS.to_string(), crate::docs::highlight::stylesheet().into_bytes()));
+    files.push((
+        HIGHLIGHT_CSS.to_string(),
+        crate::docs::highlight::stylesheet().into_bytes(),
+    ));
     for d in site.docs {
         let base = urls::docs_dir(&d.entity);
         for (path, bytes) in &d.assets {
@@ -210,7 +243,9 @@ fn redirect_page(target: &str) -> String {
         .replace('"', "&quot;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
-    let js = serde_json::to_string(target).unwrap_or_default().replace('<', "\\u003c");
+    let js = serde_json::to_string(target)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirecting...</title>\
 <link rel=\"canonical\" href=\"{escaped}\"><meta http-equiv=\"refresh\" content=\"0; url={escaped}\">\

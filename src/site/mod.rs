@@ -257,7 +257,10 @@ impl<'a> Site<'a> {
             },
             section,
             current: match spec.kind {
-                PageKind::Home | PageKind::CatalogIndex | PageKind::Health | PageKind::DocsIndex => "page",
+                PageKind::Home
+                | PageKind::CatalogIndex
+                | PageKind::Health
+                | PageKind::DocsIndex => "page",
                 _ => "true",
             },
             canonical: self

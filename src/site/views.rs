@@ -457,7 +457,11 @@ pub struct DocsPage {
     pub extra_css: Vec<String>,
     /// The code highlighting stylesheet.
     pub highlight_css: String,
-    /// The diagram renderer, only on pages with a diagram.
+    /// Whether the page has a diagram (a `mermaid` fence).
+    pub has_diagrams: bool,
+    /// The diagram renderer, only on pages with a diagram, and only when
+    /// the theme provides `static/vendor/mermaid.min.js` (Backlot does not
+    /// bundle third-party scripts; see docs/theming.md).
     pub diagram_script: Option<String>,
     pub docs_index_href: String,
 }

@@ -283,7 +283,7 @@ mod tests {
         KeyBuilder::new(&PRINT, b"test").str(s).finish()
     }
 
-    // Cache (brief §5): a saved entry is found by the next build.
+    // Issue #3 (highlight cache): a saved entry is found by the next build.
     #[test]
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();

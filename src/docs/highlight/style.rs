@@ -369,7 +369,7 @@ fn readable(fg: Color, bgs: &[Color]) -> Color {
 mod tests {
     use super::*;
 
-    // Stylesheet (brief §4): every token colour, the text colour and the
+    // Issue #3 (stylesheet, WCAG AA): every token colour, the text colour and the
     // line numbers reach WCAG AA (4.5:1) on the code background and on
     // highlighted lines, in both schemes.
     #[test]
