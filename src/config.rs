@@ -147,7 +147,7 @@ pub fn parse(text: &str, path: &Path, file: FileId) -> Result<Config, Vec<Diagno
     };
     check_keys(
         map,
-        &["title", "base_url", "theme", "catalog"],
+        &["title", "base_url", "theme", "catalog", "docs"],
         "",
         &mut diags,
     );

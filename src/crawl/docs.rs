@@ -52,7 +52,9 @@ pub fn read_all(
 ) -> Vec<DocSource> {
     let mut out = Vec::new();
     for entity in &catalog.entities {
-        let Some(reference) = entity.annotation("backstage.io/techdocs-ref") else { continue };
+        let Some(reference) = entity.annotation("backstage.io/techdocs-ref") else {
+            continue;
+        };
         if let Some(source) = read_one(entity, reference, roots, display_base, sources, diags) {
             out.push(source);
         }
@@ -112,7 +114,10 @@ fn read_one(
         Ok(_) | Err(ReadError::NotFound) => {
             diags.push(problem(
                 Code::DocsNotFound,
-                format!("techdocs-ref {reference}: the folder {} does not exist", display_path(&wanted, display_base)),
+                format!(
+                    "techdocs-ref {reference}: the folder {} does not exist",
+                    display_path(&wanted, display_base)
+                ),
                 "create the folder with mkdocs.yml and docs/, or fix the path",
             ));
             return None;
@@ -120,13 +125,20 @@ fn read_one(
         Err(ReadError::OutsideRoots(real)) => {
             diags.push(problem(
                 Code::DocsOutsideRoot,
-                format!("techdocs-ref {reference} resolves to {}, outside every crawl root", real.display()),
+                format!(
+                    "techdocs-ref {reference} resolves to {}, outside every crawl root",
+                    real.display()
+                ),
                 "docs must live inside the crawled folders",
             ));
             return None;
         }
         Err(e) => {
-            diags.push(problem(Code::DocsNotFound, format!("techdocs-ref {reference}: {e:?}"), "check the folder"));
+            diags.push(problem(
+                Code::DocsNotFound,
+                format!("techdocs-ref {reference}: {e:?}"),
+                "check the folder",
+            ));
             return None;
         }
     };
@@ -159,7 +171,10 @@ fn read_one(
         diags.push(
             Diagnostic::new(
                 Code::DocsNotFound,
-                format!("docs_dir {} of {} does not exist", config.docs_dir, entity.entity_ref),
+                format!(
+                    "docs_dir {} of {} does not exist",
+                    config.docs_dir, entity.entity_ref
+                ),
             )
             .at(Span::file_start(config.file))
             .entity(entity.entity_ref.canonical())
@@ -218,8 +233,13 @@ fn read_one(
             Err(err) => {
                 let why = match err {
                     ReadError::NotUtf8 => "it is not UTF-8 text".to_string(),
-                    ReadError::TooLarge(n) => format!("it is {n} bytes, over the {} byte limit", local::MAX_FILE_BYTES),
-                    ReadError::OutsideRoots(real) => format!("it resolves to {}, outside the crawl roots", real.display()),
+                    ReadError::TooLarge(n) => format!(
+                        "it is {n} bytes, over the {} byte limit",
+                        local::MAX_FILE_BYTES
+                    ),
+                    ReadError::OutsideRoots(real) => {
+                        format!("it resolves to {}, outside the crawl roots", real.display())
+                    }
                     other => format!("{other:?}"),
                 };
                 let file = sources.add(SourceFile {
@@ -228,10 +248,13 @@ fn read_one(
                     text: None,
                 });
                 diags.push(
-                    Diagnostic::new(Code::DocsUnreadablePage, format!("page {} was not rendered: {why}", page.src))
-                        .at(Span::file_start(file))
-                        .entity(entity.entity_ref.canonical())
-                        .help("docs pages must be UTF-8 text under 16 MiB"),
+                    Diagnostic::new(
+                        Code::DocsUnreadablePage,
+                        format!("page {} was not rendered: {why}", page.src),
+                    )
+                    .at(Span::file_start(file))
+                    .entity(entity.entity_ref.canonical())
+                    .help("docs pages must be UTF-8 text under 16 MiB"),
                 );
                 page_files.push(None);
             }
@@ -240,7 +263,10 @@ fn read_one(
     let mut assets = Vec::with_capacity(layout.assets.len());
     for asset in &layout.assets {
         let path = absolute(&asset.src);
-        match roots.confine(&path).and_then(|p| std::fs::read(&p).map_err(ReadError::Io)) {
+        match roots
+            .confine(&path)
+            .and_then(|p| std::fs::read(&p).map_err(ReadError::Io))
+        {
             Ok(bytes) => assets.push((asset.src.clone(), bytes)),
             Err(_) => problems.push(DocsProblem {
                 span: Span::file_start(config.file),
@@ -273,7 +299,10 @@ fn read_config(
     let (canonical, text) = roots.read(path).map_err(|e| {
         Diagnostic::new(
             Code::DocsConfig,
-            format!("{} could not be read: {e:?}", display_path(path, display_base)),
+            format!(
+                "{} could not be read: {e:?}",
+                display_path(path, display_base)
+            ),
         )
         .help("mkdocs.yml must be a UTF-8 file inside the crawled folders")
     })?;
@@ -291,8 +320,14 @@ fn read_config(
 fn list_files(dir: &Path, root: &Path, config: FileId) -> (Vec<String>, Vec<DocsProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    for entry in WalkDir::new(dir).min_depth(1).into_iter().filter_map(Result::ok) {
-        let Ok(rel) = entry.path().strip_prefix(dir) else { continue };
+    for entry in WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
         let rel = rel.to_string_lossy().replace('\\', "/");
         if entry.file_type().is_symlink() {
             match std::fs::canonicalize(entry.path()) {
@@ -302,7 +337,10 @@ fn list_files(dir: &Path, root: &Path, config: FileId) -> (Vec<String>, Vec<Docs
                     path: Some(rel.clone()),
                     severity: Severity::Error,
                     kind: DocsProblemKind::DocsDirOutside,
-                    message: format!("{rel} is a symlink to {}, outside the docs root; it was not read", real.display()),
+                    message: format!(
+                        "{rel} is a symlink to {}, outside the docs root; it was not read",
+                        real.display()
+                    ),
                     help: "copy the file into the docs folder instead of linking to it".to_string(),
                 }),
                 _ => {}
@@ -318,7 +356,11 @@ fn list_files(dir: &Path, root: &Path, config: FileId) -> (Vec<String>, Vec<Docs
 /// The `mkdocs.yml` files (relative to `root`) an include statement names.
 fn include_matches(root: &Path, include: &nav::Include) -> Vec<String> {
     if !include.glob {
-        return if root.join(&include.pattern).is_file() { vec![include.pattern.clone()] } else { Vec::new() };
+        return if root.join(&include.pattern).is_file() {
+            vec![include.pattern.clone()]
+        } else {
+            Vec::new()
+        };
     }
     let mut found: Vec<String> = WalkDir::new(root)
         .min_depth(1)
@@ -326,7 +368,15 @@ fn include_matches(root: &Path, include: &nav::Include) -> Vec<String> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .filter_map(|e| Some(e.path().strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/")))
+        .filter_map(|e| {
+            Some(
+                e.path()
+                    .strip_prefix(root)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            )
+        })
         .filter(|rel| include.matches(rel))
         .collect();
     found.sort();
@@ -360,9 +410,15 @@ impl SnippetLoader for Snippets<'_> {
         }
         match self.roots.read(&wanted) {
             Ok((real, text)) if real.starts_with(self.root) => Ok(text),
-            Ok((real, _)) => Err(format!("{path} resolves to {}, outside the docs root", real.display())),
+            Ok((real, _)) => Err(format!(
+                "{path} resolves to {}, outside the docs root",
+                real.display()
+            )),
             Err(ReadError::NotFound) => Err(format!("{path} does not exist")),
-            Err(ReadError::OutsideRoots(real)) => Err(format!("{path} resolves to {}, outside the crawl roots", real.display())),
+            Err(ReadError::OutsideRoots(real)) => Err(format!(
+                "{path} resolves to {}, outside the crawl roots",
+                real.display()
+            )),
             Err(ReadError::NotUtf8) => Err(format!("{path} is not UTF-8 text")),
             Err(e) => Err(format!("{path}: {e:?}")),
         }

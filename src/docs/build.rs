@@ -62,6 +62,9 @@ pub struct DocPage {
     pub hide: Vec<String>,
     pub has_diagrams: bool,
     pub in_nav: bool,
+    /// Whether the article has its own H1 (Material adds one with the
+    /// title when it does not).
+    pub has_h1: bool,
 }
 
 /// Renders every site.
@@ -136,6 +139,37 @@ pub fn build(
     sites
 }
 
+/// `use_pygments: false`: code left for a browser-side highlighter, as
+/// pymdownx.highlight writes it (spec §3.2).
+struct PlainCode;
+
+impl CodeHighlighter for PlainCode {
+    fn block(&self, code: &str, options: &super::highlight::FenceOptions, _index: usize) -> String {
+        let language = options.language.as_deref().unwrap_or("text");
+        let mut out = String::from("<pre class=\"highlight\"><code class=\"language-");
+        out.push_str(&escape(language));
+        out.push_str("\">");
+        out.push_str(&escape(code));
+        out.push_str("</code></pre>");
+        out
+    }
+
+    fn inline(&self, language: &str, code: &str) -> Option<String> {
+        Some(format!(
+            "<code class=\"language-{} highlight\">{}</code>",
+            escape(language),
+            escape(code)
+        ))
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 struct Rendered {
     page: markdown::RenderedPage,
     pending: Vec<PendingAnchor>,
@@ -153,7 +187,11 @@ fn render_one(
     sanitizer: &Sanitizer,
 ) -> Rendered {
     let links = PageLinks::new(index, page_index, src);
-    let splicer = placeholder::Splicer::new(highlighter);
+    let splicer = if source.config.markdown.use_pygments {
+        placeholder::Splicer::new(highlighter)
+    } else {
+        placeholder::Splicer::new(&PlainCode)
+    };
     let snippets = Snippets {
         root: &source.root,
         roots,
@@ -238,6 +276,7 @@ fn assemble(
                 hide: r.page.front_matter.hide,
                 has_diagrams: r.page.has_diagrams,
                 in_nav: meta.in_nav,
+                has_h1: r.page.h1.is_some(),
             },
         ));
     }

@@ -1228,6 +1228,25 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        let highlight = settings("pymdownx.highlight").into_iter().chain(
+            settings("pymdownx.extra")
+                .and_then(|extra| extra.get("pymdownx.highlight"))
+                .and_then(Node::as_map),
+        );
+        for h in highlight {
+            if let Some(Value::Bool(b)) = h.get("use_pygments").map(|n| &n.value) {
+                md.use_pygments = *b;
+            }
+        }
+        if let Some(emoji) = settings("pymdownx.emoji")
+            && let Some(index) = emoji.get("emoji_index")
+        {
+            let tag = self.tag_at(index.span).unwrap_or_default();
+            let value = index.as_str().unwrap_or_default();
+            md.material_icons = [tag.as_str(), value]
+                .iter()
+                .any(|t| t.contains("material.extensions.emoji") || t.contains("materialx.emoji"));
+        }
         // techdocs-core moves the settings of pymdownx.extra's members under
         // pymdownx.extra, so fences may be configured either way.
         let superfences = settings("pymdownx.superfences").into_iter().chain(

@@ -40,7 +40,8 @@ impl<'a> Splicer<'a> {
         if pieces.is_empty() {
             return sanitized.to_string();
         }
-        let mut out = String::with_capacity(sanitized.len() + pieces.iter().map(String::len).sum::<usize>());
+        let mut out =
+            String::with_capacity(sanitized.len() + pieces.iter().map(String::len).sum::<usize>());
         let mut rest = sanitized;
         loop {
             let next = [BLOCK, INLINE]
@@ -49,7 +50,11 @@ impl<'a> Splicer<'a> {
                 .min_by_key(|(at, _)| *at);
             let Some((at, marker)) = next else { break };
             let after = &rest[at + marker.len()..];
-            let close = if marker == BLOCK { "\"></pre>" } else { "\"></code>" };
+            let close = if marker == BLOCK {
+                "\"></pre>"
+            } else {
+                "\"></code>"
+            };
             let parsed = after
                 .find(close)
                 .and_then(|end| Some((after[..end].parse::<usize>().ok()?, end)));
@@ -116,6 +121,9 @@ mod tests {
     fn unknown_or_broken_placeholders_are_left_alone() {
         let splicer = Splicer::new(&Fake);
         let out = splicer.splice("<pre data-backlot-code=\"7\"></pre><pre data-backlot-code=\"x");
-        assert_eq!(out, "<pre data-backlot-code=\"7\"></pre><pre data-backlot-code=\"x");
+        assert_eq!(
+            out,
+            "<pre data-backlot-code=\"7\"></pre><pre data-backlot-code=\"x"
+        );
     }
 }

@@ -139,6 +139,7 @@ pub(super) fn docs_page(
             .map(|css| link(&encode_path(css.trim_start_matches("./"))))
             .collect(),
         highlight_css: urls::href(from, HIGHLIGHT_CSS),
+        has_h1: page.has_h1,
         has_diagrams: page.has_diagrams,
         diagram_script: page
             .has_diagrams

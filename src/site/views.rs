@@ -457,6 +457,9 @@ pub struct DocsPage {
     pub extra_css: Vec<String>,
     /// The code highlighting stylesheet.
     pub highlight_css: String,
+    /// Whether the article has its own H1; without one the template shows
+    /// the title as the H1, as Material does.
+    pub has_h1: bool,
     /// Whether the page has a diagram (a `mermaid` fence).
     pub has_diagrams: bool,
     /// The diagram renderer, only on pages with a diagram, and only when

@@ -10,3 +10,4 @@ mod cli;
 mod conformance;
 mod docs;
 mod site;
+mod techdocs;

@@ -110,6 +110,16 @@ pub struct MarkdownOptions {
     /// (from `pymdownx.superfences.custom_fences`). Backlot always treats
     /// `mermaid` this way so diagrams render in the browser.
     pub diagram_fences: Vec<String>,
+    /// `pymdownx.highlight: {use_pygments: false}`: code blocks are plain
+    /// `<pre class="highlight"><code class="language-x">` for a browser
+    /// highlighter, without line numbers (spec §3.2).
+    pub use_pygments: bool,
+    /// The site uses Material's emoji index
+    /// (`emoji_index: !!python/name:material.extensions.emoji.twemoji`), so
+    /// `:material-…:`, `:octicons-…:`, `:fontawesome-…:` and `:simple-…:`
+    /// are icons. Backlot does not bundle the icon sets: they are left out
+    /// instead of showing as literal text (spec §3.17).
+    pub material_icons: bool,
 }
 
 impl Default for MarkdownOptions {
@@ -119,6 +129,8 @@ impl Default for MarkdownOptions {
             toc_depth: 6,
             blocks_mode: false,
             diagram_fences: vec!["mermaid".to_string()],
+            use_pygments: true,
+            material_icons: false,
         }
     }
 }

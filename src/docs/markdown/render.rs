@@ -1,7 +1,9 @@
 //! CommonMark parsing and the event rewrites of TechDocs' extensions
 //! (spec/techdocs.md §3.1–3.3, §3.9–3.18 and the Markdown side of §4).
 //!
-//! One page goes through three steps, each a single pass:
+//! One page goes through three steps, each a single pass (after
+//! [`compat_rewrite`] adjusted the few lines where Python-Markdown's block
+//! rules differ from CommonMark's within a line):
 //!
 //! 1. [`Normalizer`] collects pulldown-cmark's events (with their source
 //!    offsets) into [`Item`]s: adjacent text merged, backslash escapes and
@@ -25,14 +27,16 @@
 //! `~~` versus `~`) are applied here instead, on text only, so they never
 //! fire inside code.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use pulldown_cmark::{Alignment, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd,
+};
 
 use super::preprocess::Preprocessed;
-use super::slug::{slugify, unique};
+use super::slug::{UniqueIds, slugify};
 use super::{LinkKind, PageContext, Problem, ProblemKind, RenderedPage, Resolved, TocEntry};
 use crate::docs::highlight::FenceOptions;
 
@@ -46,22 +50,28 @@ const BARE: u8 = 1;
 const TASK_LIST: u8 = 2;
 /// `Start(Item)`: `class="task-list-item"`.
 const TASK_ITEM: u8 = 4;
+/// `Start(Item)` of an unordered list: close the `<ul>` and open another
+/// before the item (with `TASK_LIST` when the new one holds tasks).
+const SPLIT: u8 = 8;
 
 /// Renders preprocessed Markdown (spec §3). Never panics; problems found on
 /// the way (broken links) are returned in the page.
 pub fn render(pre: &Preprocessed, cx: &PageContext) -> RenderedPage {
-    let neutralized = neutralize_definition_colons(&pre.text);
-    let src = neutralized.as_deref().unwrap_or(&pre.text);
+    let rewritten = compat_rewrite(&pre.text);
+    let (src, colons) = match &rewritten {
+        Some((text, colons)) => (text.as_str(), *colons),
+        None => (pre.text.as_str(), false),
+    };
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_DEFINITION_LIST;
-    let mut norm = Normalizer::new(src, neutralized.is_some());
+    let mut norm = Normalizer::new(src, colons);
     for (event, range) in Parser::new_ext(src, options).into_offset_iter() {
         norm.event(event, range);
     }
     let (items, explicit_ids) = norm.finish();
-    let mut renderer = Renderer::new(pre, cx, explicit_ids);
+    let mut renderer = Renderer::new(pre, src, cx, explicit_ids);
     renderer.run(&items);
     renderer.finish(pre)
 }
@@ -73,36 +83,99 @@ const PY_ESCAPABLE: &[u8] = b"\\`*_{}[]()>#+-.!^~=|";
 /// Stands in for a line-leading `:` while pulldown parses.
 const COLON: char = '\u{1a}';
 
-/// def_list needs `:` plus one to three spaces (`:[ ]{1,3}`); pulldown takes
-/// any line-leading `:` after a paragraph as a definition, which turns
-/// `:smile:` or `:material-x:` at the start of a line into a `<dl>`. Such
-/// colons are swapped for [`COLON`] (same length, so offsets hold) and put
-/// back in every text the parser returns. Table delimiter rows (`:---|`) are
-/// left alone. `None` when nothing changes (or the page already holds the
-/// stand-in character).
-fn neutralize_definition_colons(text: &str) -> Option<String> {
-    if text.contains(COLON) || !text.contains(':') {
-        return None;
-    }
-    let mut out: Option<String> = None;
+/// The page text as pulldown should see it, when Python-Markdown's block
+/// rules differ in ways that can be fixed within a line (lines are never
+/// added or removed, so line numbers hold):
+///
+/// - def_list needs `:` plus one to three spaces (`:[ ]{1,3}`); pulldown
+///   takes any line-leading `:` after a paragraph as a definition, which
+///   turns `:smile:` or `:material-x:` at the start of a line into a `<dl>`.
+///   Such colons become [`COLON`] while parsing and are put back in every
+///   text pulldown returns. Table delimiter rows (`:---|`) are left alone.
+/// - Python-Markdown's hash headers need no space after the `#`s (`##API`,
+///   or a no-break space as in `##\u{a0}API`); CommonMark does. A space is
+///   put in (replacing a no-break space) at column 0 outside fenced code.
+///
+/// Returns the text and whether colons must be restored; `None` when
+/// nothing changes.
+fn compat_rewrite(text: &str) -> Option<(String, bool)> {
+    // (offset, bytes removed, text inserted), in order.
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+    let colons_ok = !text.contains(COLON);
+    let mut fence: Option<(u8, usize)> = None;
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
+        let offset = line_start;
+        line_start += line.len();
         let bytes = line.as_bytes();
-        if let Some(i) = bytes.iter().position(|&b| !matches!(b, b' ' | b'\t' | b'>'))
+        // Fenced code (superfences: at any indent) is left alone.
+        let indent = bytes
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        let mark = bytes.get(indent).copied();
+        if let Some(mark @ (b'`' | b'~')) = mark {
+            let run = bytes[indent..].iter().take_while(|&&b| b == mark).count();
+            if run >= 3 {
+                match fence {
+                    None => fence = Some((mark, run)),
+                    Some((open, len))
+                        if open == mark && run >= len && line[indent + run..].trim().is_empty() =>
+                    {
+                        fence = None
+                    }
+                    Some(_) => {}
+                }
+                continue;
+            }
+        }
+        if fence.is_some() {
+            continue;
+        }
+        let hashes = bytes.iter().take_while(|&&b| b == b'#').count();
+        if (1..=6).contains(&hashes) {
+            let rest = &line[hashes..];
+            if rest.starts_with('\u{a0}') {
+                edits.push((offset + hashes, 2, " "));
+            } else if !rest.starts_with([' ', '\t', '\r', '\n']) && !rest.is_empty() {
+                edits.push((offset + hashes, 0, " "));
+            }
+            continue;
+        }
+        if colons_ok
+            && let Some(i) = bytes
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t' | b'>'))
             && bytes[i] == b':'
             && bytes.get(i + 1) != Some(&b' ')
-            && !bytes.iter().all(|&b| matches!(b, b':' | b'-' | b'|' | b' ' | b'\t' | b'\r' | b'\n'))
+            && !bytes
+                .iter()
+                .all(|&b| matches!(b, b':' | b'-' | b'|' | b' ' | b'\t' | b'\r' | b'\n'))
         {
-            let at = line_start + i;
-            out.get_or_insert_with(|| text.to_string()).replace_range(at..at + 1, "\u{1a}");
+            edits.push((offset + i, 1, "\u{1a}"));
         }
-        line_start += line.len();
     }
-    out
+    if edits.is_empty() {
+        return None;
+    }
+    let colons = edits.iter().any(|e| e.2 == "\u{1a}");
+    let mut out = String::with_capacity(text.len() + edits.len());
+    let mut copied = 0;
+    for (at, remove, insert) in edits {
+        out.push_str(&text[copied..at]);
+        out.push_str(insert);
+        copied = at + remove;
+    }
+    out.push_str(&text[copied..]);
+    Some((out, colons))
 }
 
 fn restore_colons(text: CowStr) -> CowStr {
-    if text.contains(COLON) { CowStr::Boxed(text.replace(COLON, ":").into_boxed_str()) } else { text }
+    if text.contains(COLON) {
+        CowStr::Boxed(text.replace(COLON, ":").into_boxed_str())
+    } else {
+        text
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -133,7 +206,14 @@ struct Item<'a> {
 
 impl<'a> Item<'a> {
     fn new(ev: Event<'a>, pos: usize) -> Item<'a> {
-        Item { ev, pos, partner: usize::MAX, flags: 0, attrs: None, specials: Vec::new() }
+        Item {
+            ev,
+            pos,
+            partner: usize::MAX,
+            flags: 0,
+            attrs: None,
+            specials: Vec::new(),
+        }
     }
 }
 
@@ -173,7 +253,11 @@ impl<'a> Pending<'a> {
     fn push_protected(&mut self, s: &str) {
         let start = self.len();
         self.push_str(s);
-        self.specials.push(Special { start, end: start + s.len(), raw: None });
+        self.specials.push(Special {
+            start,
+            end: start + s.len(),
+            raw: None,
+        });
     }
 
     fn into_text(self) -> (CowStr<'a>, Vec<Special<'a>>) {
@@ -190,8 +274,9 @@ struct Normalizer<'a> {
     items: Vec<Item<'a>>,
     /// Indices of the open `Start` items.
     open: Vec<usize>,
-    /// For each open list, the indices of its `Start(Item)`s.
-    lists: Vec<Vec<usize>>,
+    /// For each open list, the indices of its `Start(Item)`s and where
+    /// each item ends in the source.
+    lists: Vec<Vec<(usize, usize)>>,
     pending: Option<Pending<'a>>,
     /// The `Start` of the element whose `End` is the last item, if it is.
     last_closed: Option<usize>,
@@ -239,7 +324,7 @@ impl<'a> Normalizer<'a> {
             }
             Event::Start(tag) => {
                 self.flush();
-                self.start(tag, range.start);
+                self.start(tag, range);
             }
             Event::End(end) => {
                 self.flush();
@@ -265,12 +350,20 @@ impl<'a> Normalizer<'a> {
     /// Appends text that no extension may touch.
     fn protected(&mut self, text: &str, pos: usize) {
         self.pending
-            .get_or_insert_with(|| Pending { text: PText::One(CowStr::Borrowed("")), specials: Vec::new(), pos })
+            .get_or_insert_with(|| Pending {
+                text: PText::One(CowStr::Borrowed("")),
+                specials: Vec::new(),
+                pos,
+            })
             .push_protected(text);
     }
 
     fn text(&mut self, text: CowStr<'a>, range: Range<usize>) {
-        let special = if self.in_code == 0 { self.special(&text, &range) } else { None };
+        let special = if self.in_code == 0 {
+            self.special(&text, &range)
+        } else {
+            None
+        };
         if let Some((0, 1, None)) = special
             && let Some(&escaped) = text.as_bytes().first()
             && !PY_ESCAPABLE.contains(&escaped)
@@ -292,11 +385,18 @@ impl<'a> Normalizer<'a> {
         self.append_text(text, range.start, special);
     }
 
-    fn append_text(&mut self, text: CowStr<'a>, pos: usize, special: Option<(usize, usize, Option<&'a str>)>) {
+    fn append_text(
+        &mut self,
+        text: CowStr<'a>,
+        pos: usize,
+        special: Option<(usize, usize, Option<&'a str>)>,
+    ) {
         match &mut self.pending {
             None => {
                 self.pending = Some(Pending {
-                    specials: special.map(|(start, end, raw)| vec![Special { start, end, raw }]).unwrap_or_default(),
+                    specials: special
+                        .map(|(start, end, raw)| vec![Special { start, end, raw }])
+                        .unwrap_or_default(),
                     text: PText::One(text),
                     pos,
                 })
@@ -305,7 +405,11 @@ impl<'a> Normalizer<'a> {
                 let offset = pending.len();
                 pending.push_str(&text);
                 if let Some((start, end, raw)) = special {
-                    pending.specials.push(Special { start: offset + start, end: offset + end, raw });
+                    pending.specials.push(Special {
+                        start: offset + start,
+                        end: offset + end,
+                        raw,
+                    });
                 }
             }
         }
@@ -335,7 +439,9 @@ impl<'a> Normalizer<'a> {
     /// (`{ width="64" }`) off its start when it follows a link, image,
     /// emphasis or inline code.
     fn flush(&mut self) {
-        let Some(pending) = self.pending.take() else { return };
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
         let pos = pending.pos;
         let (mut text, mut specials) = pending.into_text();
         if self.in_code == 0
@@ -365,14 +471,18 @@ impl<'a> Normalizer<'a> {
     fn inline_attr_target(&self) -> Option<usize> {
         let last = self.items.last()?;
         match &last.ev {
-            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::Emphasis | TagEnd::Strong) => self.last_closed,
+            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::Emphasis | TagEnd::Strong) => {
+                self.last_closed
+            }
             Event::Code(_) => Some(self.items.len() - 1),
             _ => None,
         }
     }
 
     fn attach(&mut self, target: usize, attrs: Attrs) {
-        let Some(item) = self.items.get_mut(target) else { return };
+        let Some(item) = self.items.get_mut(target) else {
+            return;
+        };
         let existing = item.attrs.get_or_insert_with(Default::default);
         for (k, v) in attrs {
             if k == "id" && !v.is_empty() {
@@ -386,20 +496,20 @@ impl<'a> Normalizer<'a> {
         }
     }
 
-    fn start(&mut self, tag: Tag<'a>, pos: usize) {
+    fn start(&mut self, tag: Tag<'a>, range: Range<usize>) {
         match tag {
             Tag::CodeBlock(_) => self.in_code += 1,
             Tag::List(_) => self.lists.push(Vec::new()),
             Tag::Item => {
                 let index = self.items.len();
                 if let Some(list) = self.lists.last_mut() {
-                    list.push(index);
+                    list.push((index, range.end));
                 }
             }
             _ => {}
         }
         self.open.push(self.items.len());
-        self.push(Item::new(Event::Start(tag), pos));
+        self.push(Item::new(Event::Start(tag), range.start));
     }
 
     fn end(&mut self, end: TagEnd, range: Range<usize>) {
@@ -446,7 +556,9 @@ impl<'a> Normalizer<'a> {
         if !last.specials.is_empty() {
             return;
         }
-        let Some(attrs) = block_attr_list(text) else { return };
+        let Some(attrs) = block_attr_list(text) else {
+            return;
+        };
         self.items.truncate(n - 2);
         self.attach(start, attrs);
     }
@@ -464,14 +576,18 @@ impl<'a> Normalizer<'a> {
         if !trimmed.ends_with('}') {
             return;
         }
-        let Some(open) = trimmed.rfind('{') else { return };
+        let Some(open) = trimmed.rfind('{') else {
+            return;
+        };
         if open == 0 || trimmed.as_bytes()[open - 1] != b' ' {
             return;
         }
         if last.specials.iter().any(|s| s.end > open) {
             return;
         }
-        let Some(inner) = attr_list_inner(&trimmed[open + 1..trimmed.len() - 1]) else { return };
+        let Some(inner) = attr_list_inner(&trimmed[open + 1..trimmed.len() - 1]) else {
+            return;
+        };
         let attrs = parse_attrs(inner);
         let keep = trimmed[..open].trim_end_matches(' ').len();
         if keep == 0 {
@@ -494,7 +610,9 @@ impl<'a> Normalizer<'a> {
     /// the plain case (one text inside) is undone.
     fn intraword_emphasis(&mut self, start: usize, end: TagEnd, end_offset: usize) -> bool {
         let n = self.items.len();
-        let Some(start_item) = self.items.get(start) else { return false };
+        let Some(start_item) = self.items.get(start) else {
+            return false;
+        };
         let pos = start_item.pos;
         if self.src.as_bytes().get(pos) != Some(&b'*') {
             return false;
@@ -504,20 +622,43 @@ impl<'a> Normalizer<'a> {
         if !(before.is_some_and(is_word_char) || after.is_some_and(is_word_char)) {
             return false;
         }
-        let simple = n == start + 1 || (n == start + 2 && matches!(self.items[start + 1].ev, Event::Text(_)));
+        let simple = n == start + 1
+            || (n == start + 2 && matches!(self.items[start + 1].ev, Event::Text(_)));
         if !simple {
             return false;
         }
         let marks = if end == TagEnd::Strong { "**" } else { "*" };
-        let inner = if n == start + 2 { self.items.pop() } else { None };
+        let inner = if n == start + 2 {
+            self.items.pop()
+        } else {
+            None
+        };
         self.items.pop(); // the Start
         let mut pending = match self.items.last() {
-            Some(Item { ev: Event::Text(_), .. }) => {
-                let Some(prev) = self.items.pop() else { return false };
-                let Event::Text(text) = prev.ev else { return false };
-                Pending { text: PText::One(text), specials: prev.specials, pos: prev.pos }
+            Some(Item {
+                ev: Event::Text(_), ..
+            }) => {
+                let Some(prev) = self.items.pop() else {
+                    return false;
+                };
+                let Event::Text(text) = prev.ev else {
+                    return false;
+                };
+                Pending {
+                    // Reuse an owned text's buffer: no copy per `2*3*4`.
+                    text: match text {
+                        CowStr::Boxed(owned) => PText::Many(owned.into_string()),
+                        other => PText::One(other),
+                    },
+                    specials: prev.specials,
+                    pos: prev.pos,
+                }
             }
-            _ => Pending { text: PText::One(CowStr::Borrowed("")), specials: Vec::new(), pos },
+            _ => Pending {
+                text: PText::One(CowStr::Borrowed("")),
+                specials: Vec::new(),
+                pos,
+            },
         };
         pending.push_protected(marks);
         if let Some(inner) = inner
@@ -525,11 +666,13 @@ impl<'a> Normalizer<'a> {
         {
             let offset = pending.len();
             pending.push_str(text);
-            pending.specials.extend(inner.specials.iter().map(|s| Special {
-                start: s.start + offset,
-                end: s.end + offset,
-                raw: s.raw,
-            }));
+            pending
+                .specials
+                .extend(inner.specials.iter().map(|s| Special {
+                    start: s.start + offset,
+                    end: s.end + offset,
+                    raw: s.raw,
+                }));
         }
         pending.push_protected(marks);
         self.pending = Some(pending);
@@ -563,21 +706,46 @@ impl<'a> Normalizer<'a> {
         true
     }
 
-    /// Python-Markdown wraps an item's first paragraph in `<p>` only when a
-    /// blank line separates the item from a sibling; later paragraphs always.
-    /// Also marks task list items (`pymdownx.tasklist`).
-    fn list_looseness(&mut self, list: usize, entries: &[usize]) {
+    /// mdx_truly_sane_lists: a blank line between two items of an
+    /// unordered list starts a new `<ul>`; ordered lists continue, and then
+    /// (Python-Markdown) an item's first paragraph is wrapped in `<p>` only
+    /// when a blank line separates the item from a sibling, or when a later
+    /// block of the item is indented one nesting unit (2–3 spaces) past the
+    /// marker. Later paragraphs always are. Also marks task lists
+    /// (`pymdownx.tasklist`), per `<ul>`.
+    fn list_looseness(&mut self, list: usize, entries: &[(usize, usize)]) {
+        let ordered = matches!(
+            self.items.get(list).map(|i| &i.ev),
+            Some(Event::Start(Tag::List(Some(_))))
+        );
         let blank: Vec<bool> = entries
             .iter()
-            .map(|&i| self.items.get(i).is_some_and(|item| blank_line_before(self.src, item.pos)))
+            .map(|&(i, _)| {
+                self.items
+                    .get(i)
+                    .is_some_and(|item| blank_line_before(self.src, item.pos))
+            })
             .collect();
+        // The item (or list) that opens the current `<ul>`/`<ol>`.
+        let mut opener = list;
         let mut any_task = false;
-        for (n, &item) in entries.iter().enumerate() {
+        for (n, &(item, item_end)) in entries.iter().enumerate() {
+            if !ordered && n > 0 && blank[n] {
+                if any_task {
+                    self.items[opener].flags |= TASK_LIST;
+                }
+                self.items[item].flags |= SPLIT;
+                opener = item;
+                any_task = false;
+            }
             let first = item + 1;
             let task = match self.items.get(first).map(|i| &i.ev) {
                 Some(Event::TaskListMarker(_)) => true,
                 Some(Event::Start(Tag::Paragraph)) => {
-                    matches!(self.items.get(first + 1).map(|i| &i.ev), Some(Event::TaskListMarker(_)))
+                    matches!(
+                        self.items.get(first + 1).map(|i| &i.ev),
+                        Some(Event::TaskListMarker(_))
+                    )
                 }
                 _ => false,
             };
@@ -585,14 +753,19 @@ impl<'a> Normalizer<'a> {
                 self.items[item].flags |= TASK_ITEM;
                 any_task = true;
             }
-            if matches!(self.items.get(first).map(|i| &i.ev), Some(Event::Start(Tag::Paragraph))) {
-                let loose = (n > 0 && blank[n]) || blank.get(n + 1).copied().unwrap_or(false);
+            if matches!(
+                self.items.get(first).map(|i| &i.ev),
+                Some(Event::Start(Tag::Paragraph))
+            ) {
+                let loose = (ordered
+                    && ((n > 0 && blank[n]) || blank.get(n + 1).copied().unwrap_or(false)))
+                    || wrapping_continuation(self.src, self.items[item].pos, item_end);
                 if !loose {
                     self.mark_bare(first);
                 }
             }
         }
-        if any_task && let Some(item) = self.items.get_mut(list) {
+        if any_task && let Some(item) = self.items.get_mut(opener) {
             item.flags |= TASK_LIST;
         }
     }
@@ -601,8 +774,10 @@ impl<'a> Normalizer<'a> {
     /// line separates it from the term.
     fn definition_looseness(&mut self, start: usize) {
         let first = start + 1;
-        if matches!(self.items.get(first).map(|i| &i.ev), Some(Event::Start(Tag::Paragraph)))
-            && !blank_line_before(self.src, self.items[start].pos)
+        if matches!(
+            self.items.get(first).map(|i| &i.ev),
+            Some(Event::Start(Tag::Paragraph))
+        ) && !blank_line_before(self.src, self.items[start].pos)
         {
             self.mark_bare(first);
         }
@@ -617,20 +792,86 @@ impl<'a> Normalizer<'a> {
     }
 }
 
+/// Python-Markdown's `ListIndentProcessor` (with the 2-space unit of
+/// mdx_truly_sane_lists): a block after a blank line inside the list item
+/// starting at `start`, indented 2–3 columns past the item's marker, moves
+/// the item's first text into a `<p>`; deeper blocks do not.
+///
+/// Fenced code is skipped: preprocess re-indents fences found at any
+/// indent, so their indentation no longer tells (a fence written 4 spaces
+/// deep, the usual case, leaves the text bare).
+fn wrapping_continuation(src: &str, start: usize, end: usize) -> bool {
+    let indent = |line: &str| -> usize {
+        line.chars()
+            .take_while(|c| matches!(c, ' ' | '>' | '\t'))
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum()
+    };
+    let Some(before) = src.get(..start) else {
+        return false;
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let marker = before[line_start..].chars().count();
+    let Some(body) = src.get(start..end.min(src.len())) else {
+        return false;
+    };
+    let mut lines = body.split('\n');
+    lines.next();
+    let mut after_blank = false;
+    let mut fence: Option<(char, usize)> = None;
+    for line in lines {
+        let content = line.trim_start_matches([' ', '\t', '>']);
+        let mark = content.chars().next().filter(|c| matches!(c, '`' | '~'));
+        if let Some(mark) = mark {
+            let run = content.chars().take_while(|&c| c == mark).count();
+            if run >= 3 {
+                fence = match fence {
+                    None => Some((mark, run)),
+                    Some((open, len)) if open == mark && run >= len => None,
+                    other => other,
+                };
+                after_blank = false;
+                continue;
+            }
+        }
+        if fence.is_some() {
+            continue;
+        }
+        if content.trim().is_empty() {
+            after_blank = true;
+            continue;
+        }
+        if after_blank && (2..4).contains(&indent(line).saturating_sub(marker)) {
+            return true;
+        }
+        after_blank = false;
+    }
+    false
+}
+
 /// Whether the line before the one holding `pos` is blank (block quote
 /// markers count as blank).
 fn blank_line_before(src: &str, pos: usize) -> bool {
-    let Some(before) = src.get(..pos) else { return false };
-    let Some(newline) = before.rfind('\n') else { return false };
+    let Some(before) = src.get(..pos) else {
+        return false;
+    };
+    let Some(newline) = before.rfind('\n') else {
+        return false;
+    };
     let prev = &before[..newline];
     let line_start = prev.rfind('\n').map_or(0, |i| i + 1);
-    prev[line_start..].bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'>'))
+    prev[line_start..]
+        .bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'>'))
 }
 
 /// The inside of `{…}` after the optional `:` and spaces, if it has the
 /// non-space, non-`}` first character attr_list requires.
 fn attr_list_inner(inside: &str) -> Option<&str> {
-    let inner = inside.strip_prefix(':').unwrap_or(inside).trim_start_matches(' ');
+    let inner = inside
+        .strip_prefix(':')
+        .unwrap_or(inside)
+        .trim_start_matches(' ');
     match inner.chars().next() {
         None | Some('}') | Some('\n') => None,
         Some(_) => Some(inner.trim_end_matches(' ')),
@@ -721,7 +962,9 @@ fn parse_attrs(inner: &str) -> Attrs {
 /// `[A-Za-z_:][-A-Za-z0-9_:.]*`
 fn valid_attr_name(name: &str) -> bool {
     let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
 }
 
@@ -758,6 +1001,9 @@ fn is_word_char(c: char) -> bool {
 // ---------------------------------------------------------------------------
 // Step 2 and 3: items → HTML
 // ---------------------------------------------------------------------------
+
+/// How many open delimiters a closing one looks back through.
+const OPENER_SEARCH: usize = 32;
 
 /// Delimited spans paired across inline elements of the same level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -848,6 +1094,8 @@ struct Footnote {
 struct Renderer<'c> {
     cx: &'c PageContext<'c>,
     pre: &'c Preprocessed,
+    /// The text pulldown parsed (same lines as `pre.text`).
+    src: &'c str,
     out: String,
     /// The last thing written is a block element's start tag.
     after_open: bool,
@@ -866,7 +1114,7 @@ struct Renderer<'c> {
     depth: usize,
     critic_blocks: Vec<(&'static str, usize)>,
     code_index: usize,
-    used_ids: HashSet<String>,
+    used_ids: UniqueIds,
     ids: Vec<String>,
     toc: Vec<TocEntry>,
     h1: Option<String>,
@@ -881,7 +1129,12 @@ struct Renderer<'c> {
 }
 
 impl<'c> Renderer<'c> {
-    fn new(pre: &'c Preprocessed, cx: &'c PageContext<'c>, explicit_ids: Vec<String>) -> Renderer<'c> {
+    fn new(
+        pre: &'c Preprocessed,
+        src: &'c str,
+        cx: &'c PageContext<'c>,
+        explicit_ids: Vec<String>,
+    ) -> Renderer<'c> {
         let mut abbrs: Vec<(&str, &str)> = pre
             .abbreviations
             .iter()
@@ -896,6 +1149,7 @@ impl<'c> Renderer<'c> {
         Renderer {
             cx,
             pre,
+            src,
             out: String::with_capacity(pre.text.len() * 3 / 2),
             after_open: false,
             plain: None,
@@ -911,7 +1165,13 @@ impl<'c> Renderer<'c> {
             depth: 0,
             critic_blocks: Vec::new(),
             code_index: 0,
-            used_ids: explicit_ids.iter().cloned().collect(),
+            used_ids: {
+                let mut used = UniqueIds::new();
+                for id in &explicit_ids {
+                    used.reserve(id);
+                }
+                used
+            },
             ids: explicit_ids,
             toc: Vec::new(),
             h1: None,
@@ -1066,7 +1326,9 @@ impl<'c> Renderer<'c> {
     fn in_image(&mut self, items: &[Item], k: usize) -> usize {
         let item = &items[k];
         match &item.ev {
-            Event::Start(Tag::Image { dest_url, title, .. }) => {
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
                 // A nested image: its alt joins the outer alt.
                 self.images.push(ImageCapture {
                     src: dest_url.to_string(),
@@ -1145,7 +1407,20 @@ impl<'c> Renderer<'c> {
                 self.depth += 1;
             }
             Tag::Item => {
-                self.open_block(if item.flags & TASK_ITEM != 0 { "<li class=\"task-list-item\">" } else { "<li>" });
+                if item.flags & SPLIT != 0 {
+                    self.close_container("</ul>");
+                    self.open_block(if item.flags & TASK_LIST != 0 {
+                        "<ul class=\"task-list\">"
+                    } else {
+                        "<ul>"
+                    });
+                    self.depth += 1;
+                }
+                self.open_block(if item.flags & TASK_ITEM != 0 {
+                    "<li class=\"task-list-item\">"
+                } else {
+                    "<li>"
+                });
                 self.depth += 1;
             }
             Tag::FootnoteDefinition(_) | Tag::MetadataBlock(_) => {
@@ -1193,10 +1468,17 @@ impl<'c> Renderer<'c> {
             Tag::Strikethrough => self.inline_tag("del", item.attrs.as_deref()),
             Tag::Superscript => self.inline_tag("sup", item.attrs.as_deref()),
             Tag::Subscript => self.inline_tag("sub", item.attrs.as_deref()),
-            Tag::Link { link_type, dest_url, title, .. } => {
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => {
                 return self.link(items, k, *link_type, dest_url, title);
             }
-            Tag::Image { dest_url, title, .. } => {
+            Tag::Image {
+                dest_url, title, ..
+            } => {
                 let src = self.resolve(dest_url, LinkKind::Image, item.pos);
                 self.images.push(ImageCapture {
                     src,
@@ -1273,7 +1555,9 @@ impl<'c> Renderer<'c> {
     // -- headings (§3.1) -----------------------------------------------------
 
     fn finish_heading(&mut self) {
-        let Some(capture) = self.heading.take() else { return };
+        let Some(capture) = self.heading.take() else {
+            return;
+        };
         let inner = std::mem::replace(&mut self.out, capture.saved);
         self.after_open = capture.saved_after_open;
         let plain = self.plain.take().unwrap_or_default();
@@ -1284,14 +1568,18 @@ impl<'c> Renderer<'c> {
         let id = match attrs.iter().find(|(k, _)| k == "id") {
             Some((_, id)) => id.clone(),
             None => {
-                let id = unique(slugify(name), &mut self.used_ids);
+                let id = self.used_ids.unique(slugify(name));
                 attrs.push(("id".to_string(), id.clone()));
                 self.ids.push(id.clone());
                 id
             }
         };
         if level >= 2 && level <= self.cx.options.toc_depth {
-            self.toc.push(TocEntry { level, id: id.clone(), text: toc_label.unwrap_or_else(|| name.to_string()) });
+            self.toc.push(TocEntry {
+                level,
+                id: id.clone(),
+                text: toc_label.unwrap_or_else(|| name.to_string()),
+            });
         }
         if level == 1 && self.h1.is_none() {
             self.h1 = Some(name.to_string());
@@ -1330,10 +1618,13 @@ impl<'c> Renderer<'c> {
             CodeBlockKind::Indented => "",
         };
         let options = FenceOptions::parse(info);
-        let diagram = options
-            .language
-            .as_deref()
-            .filter(|language| self.cx.options.diagram_fences.iter().any(|fence| fence == language));
+        let diagram = options.language.as_deref().filter(|language| {
+            self.cx
+                .options
+                .diagram_fences
+                .iter()
+                .any(|fence| fence == language)
+        });
         if let Some(language) = diagram {
             // superfences' fence_code_format.
             self.has_diagrams = true;
@@ -1385,9 +1676,18 @@ impl<'c> Renderer<'c> {
         }
     }
 
-    fn link(&mut self, items: &[Item], k: usize, link_type: LinkType, dest: &str, title: &str) -> usize {
+    fn link(
+        &mut self,
+        items: &[Item],
+        k: usize,
+        link_type: LinkType,
+        dest: &str,
+        title: &str,
+    ) -> usize {
         let item = &items[k];
-        let mailto = dest.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("mailto:"));
+        let mailto = dest
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("mailto:"));
         if link_type == LinkType::Email || (link_type == LinkType::Autolink && mailto) {
             // Python-Markdown's automail: every character entity-encoded.
             let address = if mailto { &dest[7..] } else { dest };
@@ -1421,8 +1721,13 @@ impl<'c> Renderer<'c> {
     }
 
     fn finish_image(&mut self) {
-        let Some(image) = self.images.pop() else { return };
-        let mut attrs = vec![("alt".to_string(), image.alt), ("src".to_string(), image.src)];
+        let Some(image) = self.images.pop() else {
+            return;
+        };
+        let mut attrs = vec![
+            ("alt".to_string(), image.alt),
+            ("src".to_string(), image.src),
+        ];
         if !image.title.is_empty() {
             attrs.push(("title".to_string(), image.title));
         }
@@ -1434,9 +1739,11 @@ impl<'c> Renderer<'c> {
     }
 
     fn problem_at(&mut self, pos: usize, kind: ProblemKind, message: String) {
-        let text = &self.pre.text;
+        let text = self.src;
         let starts = self.line_starts.get_or_insert_with(|| {
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         });
         let index = match starts.binary_search(&pos) {
             Ok(i) => i,
@@ -1448,7 +1755,12 @@ impl<'c> Renderer<'c> {
             .get(index)
             .cloned()
             .unwrap_or((u32::try_from(index + 1).unwrap_or(u32::MAX), None));
-        self.problems.push(Problem { line, file, kind, message });
+        self.problems.push(Problem {
+            line,
+            file,
+            kind,
+            message,
+        });
     }
 
     // -- footnotes (§3.13) -----------------------------------------------------
@@ -1503,7 +1815,11 @@ impl<'c> Renderer<'c> {
             let refs = self.footnotes[index].refs.max(1);
             let mut backlinks = String::new();
             for r in 1..=refs {
-                let ref_id = if r == 1 { format!("fnref:{label}") } else { format!("fnref{r}:{label}") };
+                let ref_id = if r == 1 {
+                    format!("fnref:{label}")
+                } else {
+                    format!("fnref{r}:{label}")
+                };
                 backlinks.push_str("<a class=\"footnote-backref\" href=\"#");
                 escape_attr(&mut backlinks, &ref_id);
                 let _ = write!(
@@ -1534,8 +1850,12 @@ impl<'c> Renderer<'c> {
     /// A paragraph that is only `{++` (`{--`, `{==`) opens a critic block,
     /// one that is only `++}` closes it.
     fn critic_block(&mut self, items: &[Item], k: usize) -> Option<usize> {
-        let (Some(text), Some(end)) = (items.get(k + 1), items.get(k + 2)) else { return None };
-        let Event::Text(t) = &text.ev else { return None };
+        let (Some(text), Some(end)) = (items.get(k + 1), items.get(k + 2)) else {
+            return None;
+        };
+        let Event::Text(t) = &text.ev else {
+            return None;
+        };
         if !matches!(end.ev, Event::End(TagEnd::Paragraph)) || !text.specials.is_empty() {
             return None;
         }
@@ -1613,7 +1933,8 @@ impl<'c> Renderer<'c> {
                             Event::Text(t) => t.chars().next_back().is_none_or(char::is_whitespace),
                             _ => false,
                         };
-                    let next_space = k + 1 >= hi || matches!(items[k + 1].ev, Event::SoftBreak | Event::HardBreak);
+                    let next_space = k + 1 >= hi
+                        || matches!(items[k + 1].ev, Event::SoftBreak | Event::HardBreak);
                     let scan = TextScan {
                         item: k,
                         text,
@@ -1687,8 +2008,9 @@ impl<'c> Renderer<'c> {
             return;
         }
         let mut cur = from;
-        for special in specials {
-            if special.start < cur || special.end > to {
+        let first = specials.partition_point(|s| s.start < from);
+        for special in &specials[first..] {
+            if special.end > to {
                 if special.start >= to {
                     break;
                 }
@@ -1726,6 +2048,11 @@ impl<'c> Renderer<'c> {
                 hit = match c {
                     b':' if p >= emoji_from => match emoji(s, p) {
                         EmojiMatch::Found(end, emoji) => Some((end, Replacement::Emoji(emoji))),
+                        EmojiMatch::Unknown(end)
+                            if self.cx.options.material_icons && is_icon(&s[p..end]) =>
+                        {
+                            Some((end, Replacement::Icon))
+                        }
                         EmojiMatch::Unknown(end) => {
                             emoji_from = end;
                             None
@@ -1781,13 +2108,16 @@ impl<'c> Renderer<'c> {
                 self.text_out(&matched[digits..]);
                 self.inline("</sup>");
             }
+            // An icon of Material's sets, which Backlot does not bundle.
+            Replacement::Icon => {}
             Replacement::Emoji(emoji) => {
                 self.out.push_str("<span class=\"emoji\" title=\"");
                 escape_attr(&mut self.out, matched);
                 self.out.push_str("\">");
                 self.out.push_str(emoji);
                 self.out.push_str("</span>");
-                self.plain_push(emoji);
+                // Not in the TOC text: MkDocs' emoji are images, which
+                // the toc extension's text leaves out.
                 self.after_open = false;
             }
             Replacement::Abbr(index) => {
@@ -1816,8 +2146,12 @@ struct TextScan<'t> {
 }
 
 impl TextScan<'_> {
+    /// Whether `start..start + len` overlaps no special.
     fn free(&self, start: usize, len: usize) -> bool {
-        !self.specials.iter().any(|s| s.start < start + len && start < s.end)
+        let first = self.specials.partition_point(|s| s.end <= start);
+        self.specials
+            .get(first)
+            .is_none_or(|s| s.start >= start + len)
     }
 
     fn space_before(&self, p: usize) -> bool {
@@ -1839,7 +2173,8 @@ impl TextScan<'_> {
         let bytes = text.as_bytes();
         let n = bytes.len();
         let has_at = !self.in_link && bytes.contains(&b'@');
-        let has_url = !self.in_link && (text.contains("://") || bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"www.")));
+        let has_url = !self.in_link
+            && (text.contains("://") || bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"www.")));
         let mut special = 0;
         let mut p = 0;
         while p < n {
@@ -1864,7 +2199,13 @@ impl TextScan<'_> {
                     _ => None,
                 };
                 if let Some(kind) = kind {
-                    stack.push(Opener { kind, depth: self.depth, item: self.item, start: p, middle: None });
+                    stack.push(Opener {
+                        kind,
+                        depth: self.depth,
+                        item: self.item,
+                        start: p,
+                        middle: None,
+                    });
                     p += 3;
                     continue;
                 }
@@ -1885,11 +2226,26 @@ impl TextScan<'_> {
                 if let Some(index) = self.find_opener(stack, kind) {
                     let opener = stack[index];
                     stack.truncate(index);
-                    toks.push(Tok { item: opener.item, start: opener.start, end: opener.start + 3, kind: TokKind::Html(kind.open()) });
+                    toks.push(Tok {
+                        item: opener.item,
+                        start: opener.start,
+                        end: opener.start + 3,
+                        kind: TokKind::Html(kind.open()),
+                    });
                     if let Some((item, start)) = opener.middle {
-                        toks.push(Tok { item, start, end: start + 2, kind: TokKind::Html("</del><ins class=\"critic\">") });
+                        toks.push(Tok {
+                            item,
+                            start,
+                            end: start + 2,
+                            kind: TokKind::Html("</del><ins class=\"critic\">"),
+                        });
                     }
-                    toks.push(Tok { item: self.item, start: p, end: p + 3, kind: TokKind::Html(kind.close()) });
+                    toks.push(Tok {
+                        item: self.item,
+                        start: p,
+                        end: p + 3,
+                        kind: TokKind::Html(kind.close()),
+                    });
                     p += 3;
                     continue;
                 }
@@ -1897,7 +2253,9 @@ impl TextScan<'_> {
             if c == b'~' && p + 1 < n && bytes[p + 1] == b'>' && self.free(p, 2) {
                 let depth = self.depth;
                 if let Some(opener) =
-                    stack.iter_mut().rev().find(|o| o.depth == depth && o.kind == Delim::CriticSub && o.middle.is_none())
+                    stack.iter_mut().rev().take(OPENER_SEARCH).find(|o| {
+                        o.depth == depth && o.kind == Delim::CriticSub && o.middle.is_none()
+                    })
                 {
                     opener.middle = Some((self.item, p));
                     p += 2;
@@ -1921,10 +2279,26 @@ impl TextScan<'_> {
                     {
                         let opener = stack[index];
                         stack.truncate(index);
-                        toks.push(Tok { item: opener.item, start: opener.start, end: opener.start + 2, kind: TokKind::Html(kind.open()) });
-                        toks.push(Tok { item: self.item, start: p, end: p + 2, kind: TokKind::Html(kind.close()) });
+                        toks.push(Tok {
+                            item: opener.item,
+                            start: opener.start,
+                            end: opener.start + 2,
+                            kind: TokKind::Html(kind.open()),
+                        });
+                        toks.push(Tok {
+                            item: self.item,
+                            start: p,
+                            end: p + 2,
+                            kind: TokKind::Html(kind.close()),
+                        });
                     } else if !self.space_at(p + 2) {
-                        stack.push(Opener { kind, depth: self.depth, item: self.item, start: p, middle: None });
+                        stack.push(Opener {
+                            kind,
+                            depth: self.depth,
+                            item: self.item,
+                            start: p,
+                            middle: None,
+                        });
                     }
                     p += 2;
                     continue;
@@ -1933,8 +2307,17 @@ impl TextScan<'_> {
                     && c != b'='
                     && let Some(close) = self.single(p, c)
                 {
-                    let kind = if c == b'^' { TokKind::Sup } else { TokKind::Sub };
-                    toks.push(Tok { item: self.item, start: p, end: close + 1, kind });
+                    let kind = if c == b'^' {
+                        TokKind::Sup
+                    } else {
+                        TokKind::Sub
+                    };
+                    toks.push(Tok {
+                        item: self.item,
+                        start: p,
+                        end: close + 1,
+                        kind,
+                    });
                     p = close + 1;
                     continue;
                 }
@@ -1947,24 +2330,43 @@ impl TextScan<'_> {
                 if !prev.is_some_and(char::is_alphanumeric)
                     && let Some((end, www)) = match_url(text, p)
                 {
-                    toks.push(Tok { item: self.item, start: p, end, kind: if www { TokKind::Www } else { TokKind::Url } });
+                    toks.push(Tok {
+                        item: self.item,
+                        start: p,
+                        end,
+                        kind: if www { TokKind::Www } else { TokKind::Url },
+                    });
                     p = end;
                     continue;
                 }
             }
-            if has_at && is_mail_local_start(c) && (p == 0 || !is_mail_lookbehind(bytes[p - 1])) {
-                if let Some(end) = match_email(bytes, p) {
-                    toks.push(Tok { item: self.item, start: p, end, kind: TokKind::Email });
-                    p = end;
-                    continue;
-                }
+            if has_at
+                && is_mail_local_start(c)
+                && (p == 0 || !is_mail_lookbehind(bytes[p - 1]))
+                && let Some(end) = match_email(bytes, p)
+            {
+                toks.push(Tok {
+                    item: self.item,
+                    start: p,
+                    end,
+                    kind: TokKind::Email,
+                });
+                p = end;
+                continue;
             }
             p += utf8_len(c);
         }
     }
 
+    /// The nearest open delimiter of `kind` at this level. Only the last
+    /// [`OPENER_SEARCH`] openers are searched, which keeps hostile input
+    /// (thousands of unmatched openers) linear.
     fn find_opener(&self, stack: &[Opener], kind: Delim) -> Option<usize> {
-        let index = stack.iter().rposition(|o| o.depth == self.depth && o.kind == kind)?;
+        let floor = stack.len().saturating_sub(OPENER_SEARCH);
+        let index = floor
+            + stack[floor..]
+                .iter()
+                .rposition(|o| o.depth == self.depth && o.kind == kind)?;
         if kind == Delim::CriticSub && stack[index].middle.is_none() {
             return None;
         }
@@ -1986,7 +2388,13 @@ impl TextScan<'_> {
                 q += 2;
                 continue;
             }
-            if b.is_ascii_whitespace() || (b >= 0x80 && self.text[q..].chars().next().is_some_and(char::is_whitespace)) {
+            if b.is_ascii_whitespace()
+                || (b >= 0x80
+                    && self.text[q..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_whitespace))
+            {
                 return None;
             }
             if b == mark && self.free(q, 1) {
@@ -2016,9 +2424,7 @@ fn match_email(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
     while i < bytes.len() && i - start < 256 {
         let b = bytes[i];
-        if is_mail_local_start(b) {
-            i += 1;
-        } else if b == b'.' && bytes.get(i + 1) != Some(&b'.') {
+        if is_mail_local_start(b) || (b == b'.' && bytes.get(i + 1) != Some(&b'.')) {
             i += 1;
         } else {
             break;
@@ -2040,7 +2446,8 @@ fn match_email(bytes: &[u8], start: usize) -> Option<usize> {
     }
     let first_dot = j;
     let mut end = j + 1;
-    while end < bytes.len() && (label(bytes[end]) || (bytes[end] == b'.' && bytes[end - 1] != b'.')) {
+    while end < bytes.len() && (label(bytes[end]) || (bytes[end] == b'.' && bytes[end - 1] != b'.'))
+    {
         end += 1;
     }
     // Backtrack to the last letter that ends a word and is not followed by
@@ -2049,7 +2456,8 @@ fn match_email(bytes: &[u8], start: usize) -> Option<usize> {
     while e > first_dot + 1 {
         let last = bytes[e - 1];
         let next = bytes.get(e).copied();
-        let next_is_word = next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80);
+        let next_is_word =
+            next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80);
         if last.is_ascii_alphabetic() && !next_is_word && !matches!(next, Some(b'-' | b'@')) {
             return Some(e);
         }
@@ -2080,11 +2488,18 @@ fn match_url(text: &str, start: usize) -> Option<(usize, bool)> {
     let host = &text[host_start..];
     let first = host.chars().next()?;
     // localhost is allowed without a dot (not for www.).
-    let localhost = !www && host.get(..9).is_some_and(|h| h.eq_ignore_ascii_case("localhost"));
-    if !localhost && !(word(first) && first != '_') {
+    let localhost = !www
+        && host
+            .get(..9)
+            .is_some_and(|h| h.eq_ignore_ascii_case("localhost"));
+    if !(localhost || (word(first) && first != '_')) {
         return None;
     }
-    let host_len: usize = host.chars().take_while(|&c| host_char(c)).map(char::len_utf8).sum();
+    let host_len: usize = host
+        .chars()
+        .take_while(|&c| host_char(c))
+        .map(char::len_utf8)
+        .sum();
     // (?:\.[-\w.]+)+ : a dot with something after it inside the host.
     let min_end = if localhost {
         host_start + 9
@@ -2096,7 +2511,11 @@ fn match_url(text: &str, start: usize) -> Option<(usize, bool)> {
         }
         host_start + dot + 2
     };
-    let run: usize = host.chars().take_while(|&c| path_char(c)).map(char::len_utf8).sum();
+    let run: usize = host
+        .chars()
+        .take_while(|&c| path_char(c))
+        .map(char::len_utf8)
+        .sum();
     let mut end = host_start + run;
     while end > min_end {
         let c = text[..end].chars().next_back()?;
@@ -2114,7 +2533,63 @@ enum Replacement {
     /// Digits then `st`/`nd`/`rd`/`th`; the digit count.
     Ordinal(usize),
     Emoji(&'static str),
+    Icon,
     Abbr(usize),
+}
+
+/// Emoji (and, with Material's index, icon) shortcodes of a plain text as
+/// HTML, for titles and tab labels that the preprocess pass renders; `None`
+/// when the text has none.
+pub(super) fn shortcodes_html(text: &str, material_icons: bool) -> Option<String> {
+    if !text.contains(':') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut last = 0;
+    let mut p = 0;
+    let mut changed = false;
+    let bytes = text.as_bytes();
+    while p < bytes.len() {
+        if bytes[p] != b':' {
+            p += 1;
+            continue;
+        }
+        let (end, html) = match emoji(text, p) {
+            EmojiMatch::Found(end, emoji) => {
+                let mut html = String::from("<span class=\"emoji\" title=\"");
+                escape_attr(&mut html, &text[p..end]);
+                html.push_str("\">");
+                html.push_str(emoji);
+                html.push_str("</span>");
+                (end, html)
+            }
+            EmojiMatch::Unknown(end) if material_icons && is_icon(&text[p..end]) => {
+                (end, String::new())
+            }
+            _ => {
+                p += 1;
+                continue;
+            }
+        };
+        escape_text(&mut out, &text[last..p]);
+        out.push_str(&html);
+        p = end;
+        last = end;
+        changed = true;
+    }
+    if !changed {
+        return None;
+    }
+    escape_text(&mut out, &text[last..]);
+    Some(out.trim().to_string())
+}
+
+/// `:material-…:`-style shortcodes of the icon sets Material ships.
+fn is_icon(shortcode: &str) -> bool {
+    let name = shortcode.trim_matches(':');
+    ["material-", "octicons-", "fontawesome-", "simple-"]
+        .iter()
+        .any(|set| name.starts_with(set))
 }
 
 enum EmojiMatch {
@@ -2127,16 +2602,31 @@ enum EmojiMatch {
 fn emoji(s: &str, p: usize) -> EmojiMatch {
     let bytes = s.as_bytes();
     let mut q = p + 1;
-    while q < bytes.len() && (bytes[q].is_ascii_alphanumeric() || matches!(bytes[q], b'_' | b'+' | b'-')) {
+    while q < bytes.len()
+        && (bytes[q].is_ascii_alphanumeric() || matches!(bytes[q], b'_' | b'+' | b'-'))
+    {
         q += 1;
     }
     if q == p + 1 || bytes.get(q) != Some(&b':') {
         return EmojiMatch::None;
     }
-    match emojis::get_by_shortcode(&s[p + 1..q]) {
-        Some(emoji) => EmojiMatch::Found(q + 1, emoji.as_str()),
+    match lookup_emoji(&s[p + 1..q]) {
+        Some(emoji) => EmojiMatch::Found(q + 1, emoji),
         None => EmojiMatch::Unknown(q + 1),
     }
+}
+
+/// GitHub's shortcodes; EmojiOne/Twemoji's `man_…`/`woman_…` names are
+/// tried as GitHub's `…_man`/`…_woman` (`:man_raising_hand:`).
+fn lookup_emoji(name: &str) -> Option<&'static str> {
+    if let Some(emoji) = emojis::get_by_shortcode(name) {
+        return Some(emoji.as_str());
+    }
+    let (person, rest) = name
+        .strip_prefix("man_")
+        .map(|rest| ("man", rest))
+        .or_else(|| name.strip_prefix("woman_").map(|rest| ("woman", rest)))?;
+    emojis::get_by_shortcode(&format!("{rest}_{person}")).map(|e| e.as_str())
 }
 
 const FRACTIONS: [(&str, &str, &str); 15] = [
@@ -2162,7 +2652,9 @@ fn smart_symbol(s: &str, p: usize, prev: Option<char>) -> Option<(usize, Replace
     let rest = &s[p..];
     let bytes = rest.as_bytes();
     let after = |n: usize| rest.get(n..).and_then(|r| r.chars().next());
-    let symbol = |len: usize, html: &'static str, plain: &'static str| Some((p + len, Replacement::Symbol(html, plain)));
+    let symbol = |len: usize, html: &'static str, plain: &'static str| {
+        Some((p + len, Replacement::Symbol(html, plain)))
+    };
     match bytes[0] {
         b'(' => {
             if rest.starts_with("(tm)") {
@@ -2189,7 +2681,8 @@ fn smart_symbol(s: &str, p: usize, prev: Option<char>) -> Option<(usize, Replace
         b'0'..=b'9' => {
             let prev_digit = prev.is_some_and(|c| c.is_numeric());
             if !prev_digit
-                && let Some((_, html, plain)) = FRACTIONS.iter().find(|(f, _, _)| rest.starts_with(f))
+                && let Some((_, html, plain)) =
+                    FRACTIONS.iter().find(|(f, _, _)| rest.starts_with(f))
                 && !after(3).is_some_and(|c| c.is_numeric())
             {
                 return symbol(3, html, plain);
@@ -2213,12 +2706,19 @@ fn ordinal(rest: &str) -> Option<(usize, usize)> {
     }
     let suffix = rest.get(digits..digits + 2)?;
     let last = bytes[digits - 1];
-    let before_last = if digits > 1 { Some(bytes[digits - 2]) } else { None };
+    let before_last = if digits > 1 {
+        Some(bytes[digits - 2])
+    } else {
+        None
+    };
     let ok = match suffix {
         "st" => last == b'1',
         "nd" => last == b'2',
         "rd" => last == b'3',
-        "th" => matches!(last, b'0' | b'4'..=b'9') || (matches!(last, b'1'..=b'3') && before_last == Some(b'1')),
+        "th" => {
+            matches!(last, b'0' | b'4'..=b'9')
+                || (matches!(last, b'1'..=b'3') && before_last == Some(b'1'))
+        }
         _ => false,
     };
     if !ok || rest[digits + 2..].chars().next().is_some_and(is_word_char) {
@@ -2229,7 +2729,9 @@ fn ordinal(rest: &str) -> Option<(usize, usize)> {
 
 /// inlinehilite: `` `#!lang code` `` or `` `:::lang code` ``.
 fn inline_hilite(code: &str) -> Option<(&str, &str)> {
-    let rest = code.strip_prefix("#!").or_else(|| code.strip_prefix(":::"))?;
+    let rest = code
+        .strip_prefix("#!")
+        .or_else(|| code.strip_prefix(":::"))?;
     let lang_len = rest
         .bytes()
         .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'#' | b'.' | b'+' | b'-'))
@@ -2373,7 +2875,10 @@ mod tests {
     impl LinkResolver for Fake {
         fn resolve(&self, target: &str, kind: LinkKind) -> Resolved {
             if target.contains("missing") {
-                return Resolved::Problem(ProblemKind::BrokenLink, format!("{kind:?} target {target} not found"));
+                return Resolved::Problem(
+                    ProblemKind::BrokenLink,
+                    format!("{kind:?} target {target} not found"),
+                );
             }
             if let Some(page) = target.strip_suffix(".md") {
                 return Resolved::Rewritten(format!("../{page}/"));
@@ -2416,7 +2921,12 @@ mod tests {
     }
 
     fn render_with(pre: &Preprocessed, options: &MarkdownOptions) -> RenderedPage {
-        let cx = PageContext { options, snippets: &Fake, links: &Fake, highlighter: &Fake };
+        let cx = PageContext {
+            options,
+            snippets: &Fake,
+            links: &Fake,
+            highlighter: &Fake,
+        };
         render(pre, &cx)
     }
 
@@ -2428,7 +2938,10 @@ mod tests {
     #[track_caller]
     fn check(markdown: &str, expected: &str) {
         let html = page(markdown).html;
-        assert_eq!(html, expected, "\n--- markdown:\n{markdown}\n--- got:\n{html}\n--- expected:\n{expected}\n");
+        assert_eq!(
+            html, expected,
+            "\n--- markdown:\n{markdown}\n--- got:\n{html}\n--- expected:\n{expected}\n"
+        );
     }
 
     /// A heading with its permalink as MkDocs writes it.
@@ -2470,14 +2983,33 @@ mod tests {
     /// level, the H1 text is the title; `data-toc-label` names the entry.
     #[test]
     fn toc_h1_and_ids() {
-        let options = MarkdownOptions { toc_depth: 3, ..Default::default() };
+        let options = MarkdownOptions {
+            toc_depth: 3,
+            ..Default::default()
+        };
         let markdown = "# Title *here*\n\n## Two\n\n### Three { data-toc-label=\"Short\" }\n\n#### Four\n\n# Second H1\n";
         let page = render_with(&preprocessed(markdown, 1), &options);
         assert_eq!(page.h1.as_deref(), Some("Title here"));
-        let toc: Vec<(u8, &str, &str)> = page.toc.iter().map(|e| (e.level, e.id.as_str(), e.text.as_str())).collect();
+        let toc: Vec<(u8, &str, &str)> = page
+            .toc
+            .iter()
+            .map(|e| (e.level, e.id.as_str(), e.text.as_str()))
+            .collect();
         assert_eq!(toc, [(2, "two", "Two"), (3, "three", "Short")]);
-        assert_eq!(page.ids, ["title-here", "two", "three", "four", "second-h1"]);
+        assert_eq!(
+            page.ids,
+            ["title-here", "two", "three", "four", "second-h1"]
+        );
         assert!(page.html.contains(&h(3, "three", "Three")), "{}", page.html);
+    }
+
+    /// toc: emoji (images in MkDocs) are left out of the TOC text and title.
+    #[test]
+    fn emoji_are_not_in_toc_text() {
+        let page = page("# Hello :smile:\n\n## Icons, emojis in sidebars :smile:\n");
+        assert_eq!(page.h1.as_deref(), Some("Hello"));
+        assert_eq!(page.toc[0].text, "Icons, emojis in sidebars");
+        assert_eq!(page.toc[0].id, "icons-emojis-in-sidebars");
     }
 
     /// toc: explicit ids are reserved before slugs are made (Python-Markdown
@@ -2485,17 +3017,41 @@ mod tests {
     #[test]
     fn explicit_ids_reserve_slugs_and_empty_slugs() {
         let markdown = "## Intro\n\n## Other { #intro }\n\n## 日本語\n";
-        let expected = [h(2, "intro_1", "Intro"), h(2, "intro", "Other"), h(2, "_1", "日本語")].join("\n");
+        let expected = [
+            h(2, "intro_1", "Intro"),
+            h(2, "intro", "Other"),
+            h(2, "_1", "日本語"),
+        ]
+        .join("\n");
         check(markdown, &expected);
+    }
+
+    /// Python-Markdown's hash headers need no space after the `#`s (the
+    /// monorepo-sample index has `##\u{a0}API`); not inside fenced code.
+    #[test]
+    fn hash_headers_without_space() {
+        let expected = [h(2, "api", "API"), h(1, "tag", "tag")].join("\n")
+            + "\n<pre data-block=\"0\" data-lang=\"text\"><code>#!/bin/sh\n</code></pre>\n<p>text</p>\n"
+            + &h(3, "x", "x");
+        check(
+            "##\u{a0}API\n#tag\n```\n#!/bin/sh\n```\ntext\n###x\n",
+            &expected,
+        );
     }
 
     /// toc: `permalink:` null removes the anchors; a string replaces `¶`.
     #[test]
     fn permalink_text_or_none() {
-        let none = MarkdownOptions { permalink: None, ..Default::default() };
+        let none = MarkdownOptions {
+            permalink: None,
+            ..Default::default()
+        };
         let page = render_with(&preprocessed("## A & B\n", 1), &none);
         assert_eq!(page.html, "<h2 id=\"a-b\">A &amp; B</h2>");
-        let custom = MarkdownOptions { permalink: Some("<#>".to_string()), ..Default::default() };
+        let custom = MarkdownOptions {
+            permalink: Some("<#>".to_string()),
+            ..Default::default()
+        };
         let page = render_with(&preprocessed("## A\n", 1), &custom);
         assert_eq!(
             page.html,
@@ -2585,6 +3141,46 @@ mod tests {
         );
     }
 
+    /// Python-Markdown's ListIndentProcessor: a block indented one unit
+    /// (2 spaces) after a blank line wraps the item's text in `<p>`; a
+    /// deeper one does not (material-reference, features/blocks/code.md).
+    #[test]
+    fn continuation_indent_decides_the_first_paragraph() {
+        check(
+            "- [Tables]\n\n  [Tables]: https://x.org/\n",
+            "<ul>\n<li>\n<p><a href=\"https://x.org/\">Tables</a></p>\n</li>\n</ul>",
+        );
+        check(
+            "- a\n\n  b\n",
+            "<ul>\n<li>\n<p>a</p>\n<p>b</p>\n</li>\n</ul>",
+        );
+        check("- a\n\n    b\n", "<ul>\n<li>a<p>b</p>\n</li>\n</ul>");
+        check(
+            "- code:\n\n  ```\n  x\n\n  y\n  ```\n",
+            "<ul>\n<li>code:<pre data-block=\"0\" data-lang=\"text\"><code>x\n\ny\n</code></pre>\n</li>\n</ul>",
+        );
+        check(
+            "- x\n  - a\n\n    b\n",
+            "<ul>\n<li>x<ul>\n<li>\n<p>a</p>\n<p>b</p>\n</li>\n</ul>\n</li>\n</ul>",
+        );
+    }
+
+    /// mdx_truly_sane_lists: a blank line splits an unordered list (not an
+    /// ordered one); task list classes follow each `<ul>` (features/writing/lists.md).
+    #[test]
+    fn blank_lines_split_unordered_lists() {
+        check(
+            "- Tight item one\n- Tight item two\n\n- Loose item one\n\n- [x] Loose item two\n",
+            "<ul>\n<li>Tight item one</li>\n<li>Tight item two</li>\n</ul>\n<ul>\n<li>Loose item one</li>\n</ul>\n\
+             <ul class=\"task-list\">\n<li class=\"task-list-item\"><label class=\"task-list-control\"><input type=\"checkbox\" disabled checked/>\
+             <span class=\"task-list-indicator\"></span></label> Loose item two</li>\n</ul>",
+        );
+        check(
+            "1. one\n\n2. two\n",
+            "<ol>\n<li>\n<p>one</p>\n</li>\n<li>\n<p>two</p>\n</li>\n</ol>",
+        );
+    }
+
     // -- §3.9 task lists -----------------------------------------------------------
 
     /// pymdownx.tasklist with custom_checkbox (features/writing/lists.md).
@@ -2643,7 +3239,10 @@ mod tests {
             "<dl>\n<dt><code>docs_dir</code></dt>\n<dd>Where the Markdown lives.<p>A second paragraph in the same definition.</p>\n\
              </dd>\n<dt>Term with two definitions</dt>\n<dd>First definition.</dd>\n<dd>Second definition.</dd>\n</dl>",
         );
-        check("Loose\n\n:   Definition.\n", "<dl>\n<dt>Loose</dt>\n<dd>\n<p>Definition.</p>\n</dd>\n</dl>");
+        check(
+            "Loose\n\n:   Definition.\n",
+            "<dl>\n<dt>Loose</dt>\n<dd>\n<p>Definition.</p>\n</dd>\n</dl>",
+        );
     }
 
     // -- §3.13 footnotes, §3.14 abbreviations ----------------------------------------
@@ -2702,7 +3301,13 @@ mod tests {
         ]
         .join("\n");
         assert_eq!(page.html, expected, "\n{}", page.html);
-        for id in ["fnref:mkdocs", "fnref2:mkdocs", "fn:mkdocs", "fn:unused", "footnotes"] {
+        for id in [
+            "fnref:mkdocs",
+            "fnref2:mkdocs",
+            "fn:mkdocs",
+            "fn:unused",
+            "footnotes",
+        ] {
             assert!(page.ids.iter().any(|i| i == id), "{id} in {:?}", page.ids);
         }
     }
@@ -2722,7 +3327,10 @@ mod tests {
     #[test]
     fn abbreviations_whole_words() {
         let mut pre = preprocessed("HTML5 and HTML, `HTML`, HTML-ish and X HTML Y.", 1);
-        pre.abbreviations = vec![("HTML".into(), "Hyper \"Text\"".into()), ("X HTML".into(), "ex".into())];
+        pre.abbreviations = vec![
+            ("HTML".into(), "Hyper \"Text\"".into()),
+            ("X HTML".into(), "ex".into()),
+        ];
         let page = render_with(&pre, &MarkdownOptions::default());
         assert_eq!(
             page.html,
@@ -2745,7 +3353,10 @@ mod tests {
              </thead>\n<tbody>\n<tr>\n<td style=\"text-align: left;\">1</td>\n<td style=\"text-align: right;\">2</td>\n</tr>\n\
              </tbody>\n</table>",
         );
-        check("Term\n: definition\n", "<dl>\n<dt>Term</dt>\n<dd>definition</dd>\n</dl>");
+        check(
+            "Term\n: definition\n",
+            "<dl>\n<dt>Term</dt>\n<dd>definition</dd>\n</dl>",
+        );
     }
 
     // -- §3.16 inline extensions -----------------------------------------------------
@@ -2808,7 +3419,10 @@ mod tests {
              <ins class=\"critic block\">\n<p>A whole added paragraph.</p>\n</ins>",
         );
         // An unclosed block is closed with its container.
-        check("> {--\n>\n> gone\n\nafter", "<blockquote>\n<del class=\"critic block\">\n<p>gone</p>\n</del>\n</blockquote>\n<p>after</p>");
+        check(
+            "> {--\n>\n> gone\n\nafter",
+            "<blockquote>\n<del class=\"critic block\">\n<p>gone</p>\n</del>\n</blockquote>\n<p>after</p>",
+        );
     }
 
     /// pymdownx.smartsymbols (features/writing/formatting.md), and what
@@ -2837,6 +3451,11 @@ mod tests {
             "<p>Shortcodes: <span class=\"emoji\" title=\":smile:\">😄</span> <span class=\"emoji\" title=\":thumbsup:\">👍</span> \
              <span class=\"emoji\" title=\":rocket:\">🚀</span>.\nUnknown: :not-an-emoji-at-all:. Icon: :material-account-circle:. \
              Time 10:30:45, <code>:smile:</code>.</p>",
+        );
+        check(
+            ":man_raising_hand: :+1:",
+            "<p><span class=\"emoji\" title=\":man_raising_hand:\">🙋‍♂️</span> \
+             <span class=\"emoji\" title=\":+1:\">👍</span></p>",
         );
     }
 
@@ -2871,6 +3490,12 @@ mod tests {
             "<p>A line ending in two spaces<br />\nbreaks here. A backslash escape keeps *stars* literal, and HTML entities such as\n\
              &copy; and &rarr; pass through.</p>\n<p>Press <kbd>Ctrl</kbd>+<kbd>C</kbd> to copy. (c) and &#40;c) stay.</p>",
         );
+        // Python-Markdown escapes only its ESCAPED_CHARS and has no
+        // backslash hard break.
+        check(
+            "\\$HOME, \\@user, \\| and \\_x\\_ end\\\nnext",
+            "<p>\\$HOME, \\@user, | and _x_ end\\\nnext</p>",
+        );
     }
 
     // -- §3.11 attr_list -------------------------------------------------------------
@@ -2903,7 +3528,10 @@ mod tests {
             "![x](a.png){ 9bad=1 bad!name=2 title='say \"a<b\" & c' }",
             "<p><img alt=\"x\" src=\"a.png\" title=\"say &quot;a&lt;b&quot; &amp; c\" /></p>",
         );
-        check("text {: not an attr list", "<p>text {: not an attr list</p>");
+        check(
+            "text {: not an attr list",
+            "<p>text {: not an attr list</p>",
+        );
     }
 
     // -- §4 links and images ---------------------------------------------------------
@@ -2927,20 +3555,34 @@ mod tests {
             "<ul>\n<li><a href=\"../snippets/\">snippets</a></li>\n\
              <li><a href=\"../../writing/formatting/\" title=\"Hover title\">formatting</a></li>\n\
              <li><a href=\"https://www.mkdocs.org/\">code blocks</a></li>\n"
-                .replace("https://www.mkdocs.org/\">code blocks", "../blocks/code.md#highlighted-lines\">code blocks")
+                .replace(
+                    "https://www.mkdocs.org/\">code blocks",
+                    "../blocks/code.md#highlighted-lines\">code blocks"
+                )
                 + "<li>autolink <a href=\"https://www.mkdocs.org/\">https://www.mkdocs.org/</a>, mail: <a href=\""
                 + "&#109;&#97;&#105;&#108;&#116;&#111;&#58;&#100;&#111;&#99;&#115;&#45;&#103;&#117;&#105;&#108;&#100;&#64;&#101;&#120;&#97;&#109;&#112;&#108;&#101;&#46;&#99;&#111;&#109;\">"
                 + "&#100;&#111;&#99;&#115;&#45;&#103;&#117;&#105;&#108;&#100;&#64;&#101;&#120;&#97;&#109;&#112;&#108;&#101;&#46;&#99;&#111;&#109;</a></li>\n"
                 + "<li>Missing page: <a href=\"missing-page.md\">does not exist</a></li>\n</ul>\n"
                 + "<p><img alt=\"Not there\" src=\"../images/missing.png\" /> <img src=\"missing.png\"></p>"
         );
-        let problems: Vec<(u32, ProblemKind, &str)> =
-            page.problems.iter().map(|p| (p.line, p.kind, p.message.as_str())).collect();
+        let problems: Vec<(u32, ProblemKind, &str)> = page
+            .problems
+            .iter()
+            .map(|p| (p.line, p.kind, p.message.as_str()))
+            .collect();
         assert_eq!(
             problems,
             [
-                (15, ProblemKind::BrokenLink, "Link target missing-page.md not found"),
-                (17, ProblemKind::BrokenLink, "Image target ../images/missing.png not found"),
+                (
+                    15,
+                    ProblemKind::BrokenLink,
+                    "Link target missing-page.md not found"
+                ),
+                (
+                    17,
+                    ProblemKind::BrokenLink,
+                    "Image target ../images/missing.png not found"
+                ),
             ]
         );
     }
@@ -2950,11 +3592,19 @@ mod tests {
     fn problems_keep_preprocess_ones_and_snippet_files() {
         let mut pre = preprocessed("intro\n\n[x](missing.md)\n", 1);
         pre.line_map[2] = (7, Some("snippets/part.md".to_string()));
-        pre.problems.push(Problem { line: 1, file: None, kind: ProblemKind::Compat, message: "pre".into() });
+        pre.problems.push(Problem {
+            line: 1,
+            file: None,
+            kind: ProblemKind::Compat,
+            message: "pre".into(),
+        });
         let page = render_with(&pre, &MarkdownOptions::default());
         assert_eq!(page.problems.len(), 2);
         assert_eq!(page.problems[0].message, "pre");
-        assert_eq!((page.problems[1].line, page.problems[1].file.as_deref()), (7, Some("snippets/part.md")));
+        assert_eq!(
+            (page.problems[1].line, page.problems[1].file.as_deref()),
+            (7, Some("snippets/part.md"))
+        );
     }
 
     /// Raw HTML blocks (admonition wrappers from preprocess) pass through,
@@ -2972,7 +3622,13 @@ mod tests {
     fn front_matter_is_copied() {
         let mut pre = preprocessed("text", 1);
         pre.front_matter.title = Some("T".into());
-        assert_eq!(render_with(&pre, &MarkdownOptions::default()).front_matter.title.as_deref(), Some("T"));
+        assert_eq!(
+            render_with(&pre, &MarkdownOptions::default())
+                .front_matter
+                .title
+                .as_deref(),
+            Some("T")
+        );
     }
 
     /// Hostile and broken input never panics and never leaves extension
@@ -2980,11 +3636,79 @@ mod tests {
     #[test]
     fn never_panics() {
         let pieces = [
-            "==", "^^", "~~", "^", "~", "{++", "++}", "{--", "--}", "{~~", "~>", "~~}", "{==", "==}", "{>>", "<<}",
-            "*", "**", "_", "`", "[", "]", "(", ")", "![", "{", "}", "{:", "#", ".", "\\", "&amp;", "&#", "ü", "😄",
-            ":smile:", ":", "http://", "https://a.b", "www.", "www.x.y", "@", "a@b.c", "\n", "\n\n", "- ", "1. ",
-            "> ", "    ", "| a |", "|---|", "[^1]", "[^1]: ", ": ", "```", "~~~", "<div>", "</div>", "<", ">",
-            "1st", "1/2", "(c)", "-->", "<--", "c/o", " ", "x", "é", "\t", "- [x] ", "## ", "{ #id }",
+            "==",
+            "^^",
+            "~~",
+            "^",
+            "~",
+            "{++",
+            "++}",
+            "{--",
+            "--}",
+            "{~~",
+            "~>",
+            "~~}",
+            "{==",
+            "==}",
+            "{>>",
+            "<<}",
+            "*",
+            "**",
+            "_",
+            "`",
+            "[",
+            "]",
+            "(",
+            ")",
+            "![",
+            "{",
+            "}",
+            "{:",
+            "#",
+            ".",
+            "\\",
+            "&amp;",
+            "&#",
+            "ü",
+            "😄",
+            ":smile:",
+            ":",
+            "http://",
+            "https://a.b",
+            "www.",
+            "www.x.y",
+            "@",
+            "a@b.c",
+            "\n",
+            "\n\n",
+            "- ",
+            "1. ",
+            "> ",
+            "    ",
+            "| a |",
+            "|---|",
+            "[^1]",
+            "[^1]: ",
+            ": ",
+            "```",
+            "~~~",
+            "<div>",
+            "</div>",
+            "<",
+            ">",
+            "1st",
+            "1/2",
+            "(c)",
+            "-->",
+            "<--",
+            "c/o",
+            " ",
+            "x",
+            "é",
+            "\t",
+            "- [x] ",
+            "## ",
+            "{ #id }",
         ];
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..3000 {
@@ -2999,50 +3723,42 @@ mod tests {
             let mut pre = preprocessed(&text, 1);
             pre.abbreviations = vec![("x".into(), "ex".into()), ("é".into(), "e".into())];
             let html = render_with(&pre, &MarkdownOptions::default()).html;
-            for tag in ["ins", "del", "mark", "sup", "sub", "abbr", "em", "strong", "code", "a", "p", "li", "h2"] {
-                let opens = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
+            for tag in [
+                "ins",
+                "del",
+                "mark",
+                "sup",
+                "sub",
+                "abbr",
+                "em",
+                "strong",
+                "code",
+                "a",
+                "p",
+                "li",
+                "h2",
+                "ul",
+                "ol",
+                "blockquote",
+                "dl",
+                "dt",
+                "dd",
+                "table",
+                "tr",
+                "td",
+                "th",
+                "span",
+                "div",
+            ] {
+                let opens = html.matches(&format!("<{tag}>")).count()
+                    + html.matches(&format!("<{tag} ")).count();
                 let closes = html.matches(&format!("</{tag}>")).count();
-                let raw = text.matches(&format!("<{tag}")).count() + text.matches(&format!("</{tag}")).count();
+                let raw = text.matches(&format!("<{tag}")).count()
+                    + text.matches(&format!("</{tag}")).count();
                 if raw == 0 {
                     assert_eq!(opens, closes, "<{tag}> unbalanced for {text:?}:\n{html}");
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tmp_dump {
-    #[test]
-    #[ignore]
-    fn tmp_dump() {
-        use crate::docs::markdown::*;
-        struct F;
-        impl SnippetLoader for F { fn load(&self, _: &str) -> Result<String, String> { Err(String::new()) } }
-        impl LinkResolver for F { fn resolve(&self, _: &str, _: LinkKind) -> Resolved { Resolved::Unchanged } }
-        impl CodeHighlighter for F {
-            fn block(&self, code: &str, o: &crate::docs::highlight::FenceOptions, i: usize) -> String { format!("<CODE {i} {:?}>{}</CODE>", o.language, code.len()) }
-            fn inline(&self, l: &str, c: &str) -> Option<String> { Some(format!("<ICODE {l}>{c}</ICODE>")) }
-        }
-        let root = std::env::var("DUMP_IN").unwrap();
-        let out = std::env::var("DUMP_OUT").unwrap();
-        for entry in walk(std::path::Path::new(&root)) {
-            let text = std::fs::read_to_string(&entry).unwrap();
-            let options = MarkdownOptions::default();
-            let cx = PageContext { options: &options, snippets: &F, links: &F, highlighter: &F };
-            let page = render_page(&text, &cx);
-            let rel = entry.strip_prefix(&root).unwrap();
-            let dest = std::path::Path::new(&out).join(rel).with_extension("html");
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            std::fs::write(dest, page.html).unwrap();
-        }
-        fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
-            let mut v = vec![];
-            for e in std::fs::read_dir(p).unwrap() {
-                let e = e.unwrap().path();
-                if e.is_dir() { v.extend(walk(&e)) } else if e.extension().is_some_and(|x| x == "md") { v.push(e) }
-            }
-            v
         }
     }
 }

@@ -11,18 +11,21 @@
 //! return re.sub(r'[-\s]+', '-', value)
 //! ```
 //!
-//! and `unique` is `toc.unique`: taken ids get `_1`, `_2`, … (an id that
-//! already ends in `_<n>` counts up from `n`), and an empty slug becomes
-//! `_1`.
+//! and [`UniqueIds`] is `toc.unique`: taken ids get `_1`, `_2`, … (an id
+//! that already ends in `_<n>` counts up from `n`), and an empty slug
+//! becomes `_1`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use unicode_normalization::UnicodeNormalization;
 
 /// Python's `str.isspace` restricted to ASCII (what `\s` and `strip()`
 /// match once the text is ASCII).
 fn is_py_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\u{1c}'..='\u{1f}')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\u{1c}'..='\u{1f}'
+    )
 }
 
 /// The slug of a heading's plain text (Python-Markdown's default `slugify`).
@@ -60,18 +63,62 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-/// Makes `id` unique among `used` the way Python-Markdown's `toc.unique`
-/// does, and records it.
-pub fn unique(id: String, used: &mut HashSet<String>) -> String {
-    let mut id = id;
-    while id.is_empty() || used.contains(&id) {
-        id = match split_count(&id) {
-            Some((base, n)) if n < u64::MAX => format!("{base}_{}", n + 1),
-            _ => format!("{id}_1"),
-        };
+/// The ids taken in a page, handing out new ones the way Python-Markdown's
+/// `toc.unique` does: a taken id gets `_1`, `_2`, … (an id that already
+/// ends in `_<n>` counts up from `n`), an empty one becomes `_1`.
+///
+/// Python walks the counters from the start for every duplicate, which is
+/// quadratic in the number of equal headings; this remembers where each
+/// walk from a plain id ended (those ids stay taken), with the same result.
+#[derive(Debug, Default)]
+pub struct UniqueIds {
+    used: HashSet<String>,
+    /// For a plain id, the next counter to try.
+    next: HashMap<String, u64>,
+}
+
+impl UniqueIds {
+    pub fn new() -> UniqueIds {
+        UniqueIds::default()
     }
-    used.insert(id.clone());
-    id
+
+    /// Marks an id (an explicit `{ #id }`) as taken, as it is.
+    pub fn reserve(&mut self, id: &str) {
+        if !self.used.contains(id) {
+            self.used.insert(id.to_string());
+        }
+    }
+
+    /// `id`, or the first free id after it; recorded as taken.
+    pub fn unique(&mut self, id: String) -> String {
+        if !id.is_empty() && !self.used.contains(&id) {
+            self.used.insert(id.clone());
+            return id;
+        }
+        if let Some((base, n)) = split_count(&id)
+            && n < u64::MAX
+        {
+            let base = base.to_string();
+            return self.walk(&base, n + 1);
+        }
+        let start = self.next.get(&id).copied().unwrap_or(1);
+        let found = self.walk(&id, start);
+        if let Some((_, n)) = split_count(&found) {
+            self.next.insert(id, n.saturating_add(1));
+        }
+        found
+    }
+
+    fn walk(&mut self, base: &str, mut n: u64) -> String {
+        loop {
+            let candidate = format!("{base}_{n}");
+            if !self.used.contains(&candidate) {
+                self.used.insert(candidate.clone());
+                return candidate;
+            }
+            n = n.saturating_add(1);
+        }
+    }
 }
 
 /// `^(.*)_([0-9]+)$`
@@ -98,11 +145,20 @@ mod tests {
             // features/index.md (observed)
             // The heading text once the raw `<angle>` tag is stripped (the
             // render tests pin the whole heading).
-            ("Ünïcödé and punctuation: “quotes” &  brackets!", "unicode-and-punctuation-quotes-brackets"),
+            (
+                "Ünïcödé and punctuation: “quotes” &  brackets!",
+                "unicode-and-punctuation-quotes-brackets",
+            ),
             ("Same heading twice", "same-heading-twice"),
             ("PlantUML (plantuml_markdown)", "plantuml-plantuml_markdown"),
-            ("Caret: insert and superscript", "caret-insert-and-superscript"),
-            ("Heading with code, emphasis and ünïcödé", "heading-with-code-emphasis-and-unicode"),
+            (
+                "Caret: insert and superscript",
+                "caret-insert-and-superscript",
+            ),
+            (
+                "Heading with code, emphasis and ünïcödé",
+                "heading-with-code-emphasis-and-unicode",
+            ),
             // NFKD folds compatibility characters: ﬁ → fi, ² → 2.
             ("ﬁle x²", "file-x2"),
             // Characters without an ASCII form vanish.
@@ -120,16 +176,54 @@ mod tests {
     /// Python-Markdown `toc.unique`: `_1`, `_2`, empty → `_1`.
     #[test]
     fn unique_appends_counters() {
-        let mut used = HashSet::new();
-        assert_eq!(unique("same-heading-twice".into(), &mut used), "same-heading-twice");
-        assert_eq!(unique("same-heading-twice".into(), &mut used), "same-heading-twice_1");
-        assert_eq!(unique("same-heading-twice".into(), &mut used), "same-heading-twice_2");
-        assert_eq!(unique(String::new(), &mut used), "_1");
-        assert_eq!(unique(String::new(), &mut used), "_2");
+        let mut ids = UniqueIds::new();
+        assert_eq!(
+            ids.unique("same-heading-twice".into()),
+            "same-heading-twice"
+        );
+        assert_eq!(
+            ids.unique("same-heading-twice".into()),
+            "same-heading-twice_1"
+        );
+        assert_eq!(
+            ids.unique("same-heading-twice".into()),
+            "same-heading-twice_2"
+        );
+        assert_eq!(ids.unique(String::new()), "_1");
+        assert_eq!(ids.unique(String::new()), "_2");
         // An id that already ends in a counter counts up from it.
-        assert_eq!(unique("v_9".into(), &mut used), "v_9");
-        assert_eq!(unique("v_9".into(), &mut used), "v_10");
-        assert_eq!(unique("x_99999999999999999999999".into(), &mut used), "x_99999999999999999999999");
-        assert!(unique("x_99999999999999999999999".into(), &mut used).starts_with("x_"));
+        assert_eq!(ids.unique("v_9".into()), "v_9");
+        assert_eq!(ids.unique("v_9".into()), "v_10");
+        // Reserved (explicit) ids are skipped, wherever the walk starts.
+        ids.reserve("x_1");
+        ids.reserve("x_3");
+        assert_eq!(ids.unique("x".into()), "x");
+        assert_eq!(ids.unique("x".into()), "x_2");
+        assert_eq!(ids.unique("x".into()), "x_4");
+        assert_eq!(ids.unique("x_1".into()), "x_5");
+        ids.reserve("y_2");
+        assert_eq!(ids.unique("y_1".into()), "y_1");
+        assert_eq!(ids.unique("y".into()), "y");
+        assert_eq!(ids.unique("y".into()), "y_3");
+        let huge = "x_99999999999999999999999";
+        assert_eq!(ids.unique(huge.into()), huge);
+        assert_eq!(ids.unique(huge.into()), format!("{huge}_1"));
+    }
+
+    /// Many equal headings stay fast (Python's walk is quadratic).
+    #[test]
+    fn unique_is_linear() {
+        let mut ids = UniqueIds::new();
+        for n in 0..20_000 {
+            let id = ids.unique("h".into());
+            assert_eq!(
+                id,
+                if n == 0 {
+                    "h".to_string()
+                } else {
+                    format!("h_{n}")
+                }
+            );
+        }
     }
 }
