@@ -1,33 +1,36 @@
-//! A synthetic organisation for the benchmarks: the catalog part of
+//! A synthetic organisation for the benchmarks:
 //! `/work/shared/bench/gen_corpus.py`, ported to Rust.
 //!
-//! Layout written under `out` (as the script's, without the TechDocs part:
-//! no `mkdocs.yml`, `docs/` or images):
+//! Layout written under `out` (the script's, plus `backlot.yaml`):
 //!
 //! ```text
 //! backlot.yaml               one `file` location: org/catalog-info.yaml
 //! org/catalog-info.yaml      root Location: ./org.yaml, ./systems.yaml, every repo
 //! org/org.yaml               Groups (organisation > departments > teams) and Users
 //! org/systems.yaml           Domains and Systems
-//! repos/<name>/              catalog-info.yaml (Component [+ API] [+ Resource]), README.md
+//! repos/<name>/              catalog-info.yaml (Component [+ API] [+ Resource]),
+//!                            mkdocs.yml, README.md, docs/**.md,
+//!                            docs/images/{architecture.svg,logo.png}
+//! corpus.json                parameters, counts and repo names (as the script's)
 //! ```
 //!
 //! The random numbers are drawn exactly as the script draws them: a small
 //! port of CPython's `random.Random` (MT19937, seeded from a string through
-//! SHA-512, with the same `randbelow`, `choice`, `sample`, `shuffle` and
-//! `choices`), one generator for the organisation, one for the vocabulary
-//! and one per repository, consumed in the script's order. So for a given
-//! preset and seed the entity counts, names, owners, systems, relations and
-//! dangling references are the script's own, and the descriptors come out
-//! byte for byte as it writes them (checked against Python 3.11; Python
-//! 3.12's compensated `sum()` may pick a different word in a description).
-//! Nothing iterates a hash set or map to produce output.
+//! SHA-512, with the same `randbelow`, `choice`, `sample`, `shuffle`,
+//! `choices` and `triangular`), one generator for the organisation, one for
+//! the vocabulary and one per repository, consumed in the script's order.
+//! So for a given preset and seed every file comes out byte for byte as the
+//! script writes it: descriptors, mkdocs.yml, the Markdown pages (whose
+//! links and anchors are all valid), the SVG and the PNG (checked with
+//! `diff -r` against Python 3.11 for the small and medium presets; Python
+//! 3.12's compensated `sum()` may pick different words). Nothing iterates a
+//! hash set or map to produce output.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 
-/// The script's presets: repositories (pages per repo are not generated here).
+/// The script's presets: repositories and pages per repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
     Small,
@@ -60,9 +63,17 @@ impl Preset {
             Preset::Large => 5000,
         }
     }
+
+    pub fn pages(self) -> usize {
+        match self {
+            Preset::Small => 5,
+            Preset::Medium | Preset::Large => 10,
+        }
+    }
 }
 
-/// What was written: entities per kind, dangling references, files, bytes.
+/// What was written: entities per kind, dangling references, docs, files,
+/// bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
     pub repos: usize,
@@ -76,8 +87,20 @@ pub struct Counts {
     pub location: usize,
     /// Entity references made to point nowhere (the script's `dangling_refs`).
     pub dangling_refs: usize,
-    /// Files written, backlot.yaml included.
+    /// Docs sites (one mkdocs.yml per repository).
+    pub doc_sites: usize,
+    /// Markdown pages under `repos/*/docs/`.
+    pub pages: usize,
+    /// Bytes of those pages (the script's `md_bytes`).
+    pub md_bytes: usize,
+    /// Fenced code blocks written into the pages.
+    pub code_blocks: usize,
+    /// Lines of code inside those blocks (fences excluded).
+    pub code_lines: usize,
+    /// Files written, backlot.yaml and corpus.json included.
     pub files: usize,
+    /// Bytes of the script's files (its `bytes`: backlot.yaml and corpus.json
+    /// not included).
     pub bytes: usize,
 }
 
@@ -104,14 +127,23 @@ impl Counts {
 /// The script's default `--dangling` rate.
 pub const DANGLING: f64 = 0.01;
 
-/// Writes the catalog of `preset` under `out` (created if needed; existing
+/// Writes the corpus of `preset` under `out` (created if needed; existing
 /// files are overwritten). Panics on IO errors: this is benchmark set-up.
 pub fn generate(preset: Preset, seed: u64, out: &Path) -> Counts {
-    generate_repos(preset.repos(), seed, DANGLING, out)
+    generate_with(preset, preset.repos(), preset.pages(), seed, DANGLING, out)
 }
 
-/// [`generate`] with the script's `--repos` and `--dangling` overrides.
-pub fn generate_repos(n_repos: usize, seed: u64, dangling: f64, out: &Path) -> Counts {
+/// [`generate`] with the script's `--repos`, `--pages` and `--dangling`
+/// overrides (`preset` only names the corpus in corpus.json, as the script's
+/// `--preset` does when both are given).
+pub fn generate_with(
+    preset: Preset,
+    n_repos: usize,
+    n_pages: usize,
+    seed: u64,
+    dangling: f64,
+    out: &Path,
+) -> Counts {
     let mut counts = Counts {
         repos: n_repos,
         ..Counts::default()
@@ -123,21 +155,80 @@ pub fn generate_repos(n_repos: usize, seed: u64, dangling: f64, out: &Path) -> C
         dangling,
     );
     for idx in 0..org.repos.len() {
-        write_repo(out, &mut org, idx, seed, &vocab, &mut counts);
+        write_repo(out, &mut org, idx, seed, n_pages, &vocab, &mut counts);
     }
     write_org(out, &mut org, &mut counts);
     counts.dangling_refs = org.dangling_refs;
-    put(
-        out,
-        "backlot.yaml",
-        format!(
-            "title: {} Developer Portal\n\
-             catalog:\n  locations:\n    - {{ type: file, target: org/catalog-info.yaml }}\n",
-            ORG.to_uppercase()
-        ),
-        &mut counts,
+    let manifest = manifest(preset, n_pages, seed, dangling, &org, &counts);
+    let config = format!(
+        "title: {} Developer Portal\n\
+         catalog:\n  locations:\n    - {{ type: file, target: org/catalog-info.yaml }}\n",
+        ORG.to_uppercase()
     );
+    // Not the script's files: kept out of `bytes`.
+    let bytes = counts.bytes;
+    put(out, "corpus.json", manifest, &mut counts);
+    put(out, "backlot.yaml", config, &mut counts);
+    counts.bytes = bytes;
     counts
+}
+
+/// corpus.json as `json.dump(manifest, f, indent=1)` writes it.
+fn manifest(
+    preset: Preset,
+    n_pages: usize,
+    seed: u64,
+    dangling: f64,
+    org: &Org,
+    counts: &Counts,
+) -> String {
+    let float = |x: f64| {
+        let s = format!("{x:?}");
+        if s.contains(['.', 'e', 'n', 'i']) {
+            s
+        } else {
+            s + ".0"
+        }
+    };
+    let c = counts;
+    let fields: Vec<(&str, String)> = vec![
+        ("seed", seed.to_string()),
+        ("preset", format!("\"{}\"", preset.name())),
+        ("repos", c.repos.to_string()),
+        ("pages_per_repo", n_pages.to_string()),
+        ("dangling", float(dangling)),
+        ("entities", c.entities().to_string()),
+        ("dangling_refs", c.dangling_refs.to_string()),
+        ("Component", c.component.to_string()),
+        ("API", c.api.to_string()),
+        ("Resource", c.resource.to_string()),
+        ("Group", c.group.to_string()),
+        ("User", c.user.to_string()),
+        ("Domain", c.domain.to_string()),
+        ("System", c.system.to_string()),
+        ("Location", c.location.to_string()),
+        ("pages", c.pages.to_string()),
+        ("bytes", c.bytes.to_string()),
+        ("md_bytes", c.md_bytes.to_string()),
+    ];
+    let mut out = String::from("{\n");
+    for (key, value) in fields {
+        out.push_str(&format!(" \"{key}\": {value},\n"));
+    }
+    if org.repos.is_empty() {
+        out.push_str(" \"repo_names\": []\n}");
+    } else {
+        let names: Vec<String> = org
+            .repos
+            .iter()
+            .map(|r| format!("  {}", json_string(&r.name)))
+            .collect();
+        out.push_str(&format!(
+            " \"repo_names\": [\n{}\n ]\n}}",
+            names.join(",\n")
+        ));
+    }
+    out
 }
 
 const ORG: &str = "acme";
@@ -319,6 +410,24 @@ impl PyRandom {
     /// `randint(lo, hi)`, both ends included.
     fn randint(&mut self, lo: usize, hi: usize) -> usize {
         lo + self.below(hi - lo + 1)
+    }
+
+    /// `randrange(lo, hi)`: `hi` excluded.
+    fn randrange(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo)
+    }
+
+    /// `triangular(low, high, mode)`.
+    fn triangular(&mut self, low: f64, high: f64, mode: f64) -> f64 {
+        let mut u = self.random();
+        let mut c = (mode - low) / (high - low);
+        let (mut low, mut high) = (low, high);
+        if u > c {
+            u = 1.0 - u;
+            c = 1.0 - c;
+            std::mem::swap(&mut low, &mut high);
+        }
+        low + (high - low) * (u * c).sqrt()
     }
 
     fn choice<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -583,19 +692,6 @@ impl Vocab {
         let words = head.into_iter().map(str::to_string).chain(tail).collect();
         Vocab { words, cum }
     }
-
-    /// `Writer.sentence(lo, hi, plain=True)`.
-    fn sentence(&self, rng: &mut PyRandom, lo: usize, hi: usize) -> String {
-        let n = rng.randint(lo, hi);
-        let picked = rng.choices_cum(&self.words, &self.cum, n);
-        let mut out = capitalize(picked[0]);
-        for w in &picked[1..] {
-            out.push(' ');
-            out.push_str(w);
-        }
-        out.push('.');
-        out
-    }
 }
 
 struct Repo {
@@ -834,6 +930,11 @@ fn ystr(s: &str) -> String {
     if safe {
         return s.to_string();
     }
+    json_string(s)
+}
+
+/// `json.dumps(s)` for a string (ASCII escapes, as Python's default).
+fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -881,43 +982,815 @@ fn documents(docs: &[String]) -> String {
     docs.join("\n---\n") + "\n"
 }
 
-fn put(root: &Path, rel: &str, text: String, counts: &mut Counts) {
+fn put(root: &Path, rel: &str, data: impl AsRef<[u8]>, counts: &mut Counts) {
+    let data = data.as_ref();
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
     }
-    fs::write(&path, &text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    fs::write(&path, data).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     counts.files += 1;
-    counts.bytes += text.len();
+    counts.bytes += data.len();
+}
+
+// ---------------------------------------------------------------------------
+// Docs: Markdown prose and blocks, as the script's `Writer`.
+
+/// `SECTIONS`: section folder, nav title, title pool; in the dict's order.
+const SECTIONS: [(&str, &str, &[&str]); 5] = [
+    (
+        "getting-started",
+        "Getting Started",
+        &[
+            "Overview",
+            "Installation",
+            "Quick start",
+            "Local development",
+            "Configuration",
+            "Concepts",
+        ],
+    ),
+    (
+        "guides",
+        "Guides",
+        &[
+            "Deploying the service",
+            "Working with events",
+            "Migrating from v1",
+            "Writing handlers",
+            "Testing strategy",
+            "Feature flags",
+            "Data retention",
+        ],
+    ),
+    (
+        "reference",
+        "Reference",
+        &[
+            "Configuration reference",
+            "API endpoints",
+            "Metrics",
+            "Error codes",
+            "CLI reference",
+            "Events",
+            "Environment variables",
+        ],
+    ),
+    (
+        "operations",
+        "Operations",
+        &[
+            "Runbook",
+            "Monitoring and alerts",
+            "Scaling",
+            "Incident response",
+            "Backups and restore",
+            "Capacity planning",
+        ],
+    ),
+    (
+        "architecture",
+        "Architecture",
+        &[
+            "Architecture overview",
+            "Data model",
+            "Decision records",
+            "Security model",
+            "Dependencies",
+        ],
+    ),
+];
+
+/// `HEADINGS`, with `{V}`, `{v}`, `{N}`, `{n}`, `{A}` placeholders.
+const HEADINGS: [&str; 10] = [
+    "{V}ing the {n}",
+    "{N} {n} lifecycle",
+    "Troubleshooting {n} errors",
+    "How the {n} works",
+    "Common {n} patterns",
+    "When to {v} a {n}",
+    "{A} {n} settings",
+    "{N} and {n} limits",
+    "Known {n} issues",
+    "Choosing a {n} strategy",
+];
+const ADMONITIONS: [&str; 6] = ["note", "tip", "warning", "info", "danger", "example"];
+const CODE_LANGS: [&str; 5] = ["rust", "python", "yaml", "bash", "json"];
+const RUST_TYPES: [&str; 4] = ["u64", "String", "bool", "Duration"];
+const STATUSES: [&str; 3] = ["ok", "degraded", "failed"];
+const TABLE_KINDS: [&str; 4] = ["string", "integer", "boolean", "duration"];
+
+/// The Python-Markdown toc slug, for ASCII text.
+fn slugify(text: &str) -> String {
+    let kept: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|&c| c.is_alphanumeric() || c == ' ' || c == '-')
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join("-")
+}
+
+fn camel(name: &str) -> String {
+    name.replace('.', "-").split('-').map(capitalize).collect()
+}
+
+/// `posixpath.dirname(path) or "."`
+fn dirname(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some((dir, _)) if !dir.is_empty() => dir,
+        _ => ".",
+    }
+}
+
+/// `posixpath.relpath(path, start)` for relative, normalized paths.
+fn relpath(path: &str, start: &str) -> String {
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty() && *s != ".")
+            .map(str::to_string)
+            .collect()
+    };
+    let (p, s) = (parts(path), parts(start));
+    let common = p.iter().zip(&s).take_while(|(a, b)| a == b).count();
+    let mut out = vec!["..".to_string(); s.len() - common];
+    out.extend(p[common..].iter().cloned());
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out.join("/")
+    }
+}
+
+/// One page: path under docs/, nav title, h1.
+type PagePlan = (String, String, String);
+
+/// `Writer`: Markdown prose and blocks for one repository. The generator
+/// is passed in (it is the repository's, shared with `page_text`).
+struct Writer<'a> {
+    vocab: &'a Vocab,
+    name: String,
+    domain: String,
+    /// Config keys, then function names (`self.ids + self.fns`).
+    ids: Vec<String>,
+    fns: Vec<String>,
+    /// (relative target, anchor, text), filled per page.
+    links: Vec<(String, String, String)>,
+    code_blocks: usize,
+    code_lines: usize,
+}
+
+impl<'a> Writer<'a> {
+    fn new(rng: &mut PyRandom, vocab: &'a Vocab, repo: &Repo) -> Writer<'a> {
+        let (tech, verbs) = (words(TECH), words(VERBS));
+        let stem = repo.name.split('-').nth(1).unwrap_or_default().to_string();
+        let ids = (0..12)
+            .map(|_| {
+                let t = rng.choice(&tech);
+                let u = rng.choice(&UNITS);
+                format!("{stem}_{t}_{u}")
+            })
+            .collect();
+        let fns = (0..8)
+            .map(|_| {
+                let v = rng.choice(&verbs);
+                let t = rng.choice(&tech);
+                format!("{v}_{t}")
+            })
+            .collect();
+        Writer {
+            vocab,
+            name: repo.name.clone(),
+            domain: repo.domain.clone(),
+            ids,
+            fns,
+            links: Vec::new(),
+            code_blocks: 0,
+            code_lines: 0,
+        }
+    }
+
+    fn words(&self, rng: &mut PyRandom, n: usize) -> Vec<String> {
+        rng.choices_cum(&self.vocab.words, &self.vocab.cum, n)
+            .into_iter()
+            .cloned()
+            .collect()
+    }
+
+    /// A sentence; unless plain, sometimes with inline code, emphasis or a
+    /// link.
+    fn sentence(&self, rng: &mut PyRandom, lo: usize, hi: usize, plain: bool) -> String {
+        let n = rng.randint(lo, hi);
+        let mut w = self.words(rng, n);
+        w[0] = capitalize(&w[0]);
+        let roll = if plain { 1.0 } else { rng.random() };
+        // The position is drawn first, then the inserted text.
+        if roll < 0.12 {
+            let at = rng.randrange(1, w.len());
+            let i = rng.below(self.ids.len() + self.fns.len());
+            let ident = self.ids.iter().chain(&self.fns).nth(i).expect("in range");
+            w.insert(at, format!("`{ident}`"));
+        } else if roll < 0.18 {
+            let at = rng.randrange(1, w.len());
+            let text = self.words(rng, 2).join(" ");
+            w.insert(at, format!("**{text}**"));
+        } else if roll < 0.21 {
+            let at = rng.randrange(1, w.len());
+            let word = self.words(rng, 1).remove(0);
+            w.insert(at, format!("*{word}*"));
+        } else if roll < 0.25 && !self.links.is_empty() {
+            let (target, anchor, text) = rng.choice(&self.links);
+            let at = rng.randrange(1, w.len());
+            let hash = if anchor.is_empty() {
+                String::new()
+            } else {
+                format!("#{anchor}")
+            };
+            w.insert(at, format!("[{text}]({target}{hash})"));
+        } else if roll < 0.27 {
+            let site = format!("https://docs.example.com/{}", self.name);
+            let at = rng.randrange(1, w.len());
+            let word = self.words(rng, 1).remove(0);
+            let tech = rng.choice(&words(TECH)).to_string();
+            w.insert(at, format!("[{word}]({site}/{tech})"));
+        }
+        w.join(" ") + "."
+    }
+
+    fn paragraph(&self, rng: &mut PyRandom, n_words: usize) -> String {
+        let (mut out, mut count) = (Vec::new(), 0);
+        while count < n_words {
+            let s = self.sentence(rng, 6, 22, false);
+            count += s.matches(' ').count() + 1;
+            out.push(s);
+        }
+        out.join("\n")
+    }
+
+    /// A fenced code block in one of five languages.
+    fn code(&mut self, rng: &mut PyRandom) -> String {
+        let tech = words(TECH);
+        let n = self.name.clone();
+        let fun = rng.choice(&self.fns).clone();
+        let key = rng.choice(&self.ids).clone();
+        let lang = *rng.choice(&CODE_LANGS);
+        let k = rng.randint(2, 7);
+        let fields = rng.sample(&self.ids, k);
+        let mut body: Vec<String>;
+        match lang {
+            "rust" => {
+                let ty = camel(&n) + "Config";
+                body = vec![
+                    "use std::time::Duration;".into(),
+                    String::new(),
+                    format!("/// {}", self.sentence(rng, 5, 12, false)),
+                    "#[derive(Debug, Clone)]".into(),
+                    format!("pub struct {ty} {{"),
+                ];
+                for f in &fields {
+                    body.push(format!("    pub {f}: {},", rng.choice(&RUST_TYPES)));
+                }
+                let route = rng.choice(&tech);
+                let ms = rng.randint(50, 5000);
+                body.extend([
+                    "}".into(),
+                    String::new(),
+                    format!("impl {ty} {{"),
+                    format!(
+                        "    pub fn {fun}(&self, client: &Client) -> Result<Response, Error> {{"
+                    ),
+                    format!(
+                        "        let req = client.post(\"/v1/{route}s\").timeout(Duration::from_millis({ms}));"
+                    ),
+                    format!(
+                        "        req.header(\"x-{n}\", &self.{}.to_string()).send()",
+                        fields[0]
+                    ),
+                    "    }".into(),
+                    "}".into(),
+                ]);
+            }
+            "python" => {
+                let timeout = rng.randint(1, 30);
+                let doc = self.sentence(rng, 5, 12, false);
+                let route = rng.choice(&tech);
+                body = vec![
+                    "import requests".into(),
+                    String::new(),
+                    String::new(),
+                    format!("def {fun}({key}: str, timeout: float = {timeout}.0) -> dict:"),
+                    format!("    \"\"\"{doc}\"\"\""),
+                    format!("    url = f\"https://{n}.internal/api/v1/{route}s/{{{key}}}\""),
+                    "    resp = requests.get(url, timeout=timeout)".into(),
+                    "    resp.raise_for_status()".into(),
+                    "    data = resp.json()".into(),
+                ];
+                body.extend(
+                    fields
+                        .iter()
+                        .map(|f| format!("    data.setdefault(\"{f}\", None)")),
+                );
+                body.push("    return data".into());
+            }
+            "yaml" => {
+                let replicas = rng.randint(1, 12);
+                let major = rng.randint(1, 9);
+                let minor = rng.randint(0, 40);
+                body = vec![
+                    "apiVersion: apps/v1".into(),
+                    "kind: Deployment".into(),
+                    "metadata:".into(),
+                    format!("  name: {n}"),
+                    format!("  namespace: {}", self.domain),
+                    "spec:".into(),
+                    format!("  replicas: {replicas}"),
+                    "  template:".into(),
+                    "    spec:".into(),
+                    "      containers:".into(),
+                    format!("        - name: {n}"),
+                    format!("          image: registry.example.com/{ORG}/{n}:{major}.{minor}.0"),
+                    "          env:".into(),
+                ];
+                for f in &fields {
+                    body.push(format!("            - name: {}", f.to_uppercase()));
+                    body.push(format!("              value: \"{}\"", rng.randint(1, 9999)));
+                }
+            }
+            "bash" => {
+                body = vec![
+                    format!("git clone git@github.example.com:{ORG}/{n}.git && cd {n}"),
+                    "make build".into(),
+                    format!(
+                        "kubectl -n {} rollout status deploy/{n} --timeout={}m",
+                        self.domain,
+                        rng.randint(1, 10)
+                    ),
+                ];
+                for f in fields.iter().take(3) {
+                    let t = rng.choice(&tech);
+                    let v = rng.randint(1, 99);
+                    body.push(format!(
+                        "curl -sf https://{n}.internal/api/v1/{t}s?{f}={v} | jq ."
+                    ));
+                }
+            }
+            _ => {
+                body = vec![
+                    "{".into(),
+                    format!("  \"service\": \"{n}\","),
+                    format!("  \"{fun}\": {{"),
+                ];
+                for f in &fields {
+                    body.push(format!("    \"{f}\": {},", rng.randint(0, 10000)));
+                }
+                let last = body.last_mut().expect("not empty");
+                *last = last.trim_end_matches(',').to_string();
+                let status = rng.choice(&STATUSES);
+                body.extend([
+                    "  },".into(),
+                    format!("  \"status\": \"{status}\""),
+                    "}".into(),
+                ]);
+            }
+        }
+        self.code_blocks += 1;
+        self.code_lines += body.len();
+        format!("```{lang}\n{}\n```", body.join("\n"))
+    }
+
+    fn table(&self, rng: &mut PyRandom) -> String {
+        let mut rows = vec![
+            "| Key | Type | Default | Description |".to_string(),
+            "| --- | --- | --- | --- |".to_string(),
+        ];
+        let k = rng.randint(3, 8);
+        for key in rng.sample(&self.ids, k) {
+            let kind = rng.choice(&TABLE_KINDS);
+            let default = rng.randint(0, 500);
+            let text = self.sentence(rng, 4, 10, false);
+            rows.push(format!("| `{key}` | {kind} | `{default}` | {text} |"));
+        }
+        rows.join("\n")
+    }
+
+    fn bullets(&self, rng: &mut PyRandom) -> String {
+        let mut out = Vec::new();
+        let numbered = rng.random() < 0.4;
+        for i in 0..rng.randint(3, 7) {
+            let marker = if numbered {
+                format!("{}. ", i + 1)
+            } else {
+                "- ".to_string()
+            };
+            out.push(marker + &self.sentence(rng, 4, 14, false));
+            if rng.random() < 0.2 {
+                for _ in 0..rng.randint(2, 3) {
+                    out.push(format!("    - {}", self.sentence(rng, 3, 8, false)));
+                }
+            }
+        }
+        out.join("\n")
+    }
+
+    fn admonition(&self, rng: &mut PyRandom) -> String {
+        let kind = rng.choice(&ADMONITIONS);
+        let title = if rng.random() < 0.5 {
+            format!(" \"{}\"", capitalize(&self.words(rng, 3).join(" ")))
+        } else {
+            String::new()
+        };
+        let n = rng.randint(15, 50);
+        let text = self.paragraph(rng, n);
+        let body: Vec<String> = text.split('\n').map(|l| format!("    {l}")).collect();
+        format!("!!! {kind}{title}\n{}", body.join("\n"))
+    }
+}
+
+/// `plan_pages`: index.md, then sections (one nested level).
+fn plan_pages(rng: &mut PyRandom, n_pages: usize) -> Vec<PagePlan> {
+    let k = if n_pages > 1 {
+        let r = rng.randint(2, 4);
+        (n_pages - 1).min(r).max(1).min(SECTIONS.len())
+    } else {
+        0
+    };
+    let all: Vec<&str> = SECTIONS.iter().map(|s| s.0).collect();
+    let chosen = rng.sample(&all, k);
+    let dirs: Vec<usize> = (0..SECTIONS.len())
+        .filter(|&i| chosen.contains(&SECTIONS[i].0))
+        .collect();
+    let mut pages = vec![(
+        "index.md".to_string(),
+        "Home".to_string(),
+        "Overview".to_string(),
+    )];
+    let mut used: HashSet<String> = HashSet::from(["index".to_string()]);
+    let mut pools: Vec<Vec<&str>> = dirs
+        .iter()
+        .map(|&d| rng.sample(SECTIONS[d].2, SECTIONS[d].2.len()))
+        .collect();
+    let (adjs, tech) = (words(ADJS), words(TECH));
+    for i in 0..n_pages.saturating_sub(1) {
+        let slot = i % dirs.len();
+        let d = SECTIONS[dirs[slot]].0;
+        let title = match pools[slot].pop() {
+            Some(t) => t.to_string(),
+            None => {
+                let a = capitalize(rng.choice::<&str>(&adjs));
+                let t1 = rng.choice(&tech);
+                let t2 = rng.choice(&tech);
+                format!("{a} {t1} {t2}s")
+            }
+        };
+        let slug = uniq(slugify(&title), &mut used);
+        let sub = if d == "reference" && i >= 2 * dirs.len() {
+            "details/"
+        } else {
+            ""
+        };
+        pages.push((format!("{d}/{sub}{slug}.md"), title.clone(), title));
+    }
+    // Group by section, nested pages last (a stable sort, as Python's).
+    let order = |path: &str| {
+        let dir = path.split('/').next().unwrap_or_default();
+        let pos = dirs.iter().position(|&d| SECTIONS[d].0 == dir);
+        (pos, path.matches('/').count())
+    };
+    pages[1..].sort_by_key(|p| order(&p.0));
+    pages
+}
+
+fn nav_yaml(pages: &[PagePlan]) -> String {
+    let mut lines = vec!["nav:".to_string(), "  - Home: index.md".to_string()];
+    let (mut open_dir, mut open_sub): (Option<&str>, Option<&str>) = (None, None);
+    for (path, title, _) in &pages[1..] {
+        let parts: Vec<&str> = path.split('/').collect();
+        if Some(parts[0]) != open_dir {
+            open_dir = Some(parts[0]);
+            open_sub = None;
+            let nav = SECTIONS
+                .iter()
+                .find(|s| s.0 == parts[0])
+                .expect("a section")
+                .1;
+            lines.push(format!("  - {nav}:"));
+        }
+        if parts.len() == 3 {
+            if open_sub != Some(parts[1]) {
+                open_sub = Some(parts[1]);
+                lines.push("      - Details:".to_string());
+            }
+            lines.push(format!("          - {}: {path}", ystr(title)));
+        } else {
+            lines.push(format!("      - {}: {path}", ystr(title)));
+        }
+    }
+    lines.join("\n")
+}
+
+/// `headings_for`: n headings with distinct slugs.
+fn headings_for(rng: &mut PyRandom, n: usize) -> Vec<String> {
+    let (verbs, tech, adjs) = (words(VERBS), words(TECH), words(ADJS));
+    let mut used = HashSet::new();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let template = *rng.choice(&HEADINGS);
+        // Keyword arguments are evaluated in order: V, v, N, n, A.
+        let big_v = capitalize(rng.choice::<&str>(&verbs))
+            .trim_end_matches('e')
+            .to_string();
+        let v = rng.choice(&verbs).to_string();
+        let big_n = capitalize(rng.choice::<&str>(&tech));
+        let small_n = rng.choice(&tech).to_string();
+        let a = capitalize(rng.choice::<&str>(&adjs));
+        let h = template
+            .replace("{V}", &big_v)
+            .replace("{v}", &v)
+            .replace("{N}", &big_n)
+            .replace("{n}", &small_n)
+            .replace("{A}", &a);
+        if used.insert(slugify(&h)) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+/// CRC-32 (IEEE), as zlib.crc32.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    (b << 16) | a
+}
+
+/// A tiny PNG with stored deflate blocks (the script's `png`).
+fn png(rgb: [u8; 3], size: usize) -> Vec<u8> {
+    let mut row = vec![0u8];
+    for _ in 0..size / 2 {
+        row.extend_from_slice(&rgb);
+    }
+    for _ in 0..size / 2 {
+        row.extend(rgb.iter().map(|c| 255 - c));
+    }
+    let raw = row.repeat(size);
+    let mut data = vec![0x78, 0x01];
+    let mut i = 0;
+    while i < raw.len() {
+        let part = &raw[i..raw.len().min(i + 65535)];
+        data.push(u8::from(i + 65535 >= raw.len()));
+        let len = part.len() as u16;
+        data.extend_from_slice(&len.to_le_bytes());
+        data.extend_from_slice(&(0xFFFF ^ len).to_le_bytes());
+        data.extend_from_slice(part);
+        i += 65535;
+    }
+    data.extend_from_slice(&adler32(&raw).to_be_bytes());
+    let chunk = |out: &mut Vec<u8>, tag: &[u8], body: &[u8]| {
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        let mut tagged = tag.to_vec();
+        tagged.extend_from_slice(body);
+        out.extend_from_slice(&tagged);
+        out.extend_from_slice(&crc32(&tagged).to_be_bytes());
+    };
+    let mut header = Vec::new();
+    header.extend_from_slice(&(size as u32).to_be_bytes());
+    header.extend_from_slice(&(size as u32).to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &data);
+    chunk(&mut out, b"IEND", b"");
+    out
+}
+
+/// The architecture diagram: the component, then what it provides and uses.
+fn svg(repo: &Repo) -> String {
+    let mut boxes = vec![repo.name.as_str()];
+    boxes.extend(repo.api.as_deref());
+    boxes.extend(repo.resource.as_deref());
+    boxes.extend(repo.depends.iter().map(String::as_str));
+    let mut parts = vec![format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"{}\" \
+         font-family=\"sans-serif\" font-size=\"14\">",
+        60 * boxes.len() + 20
+    )];
+    for (i, b) in boxes.iter().enumerate() {
+        let (x, y) = (if i == 0 { 20 } else { 320 }, 20 + 60 * i);
+        parts.push(format!(
+            "  <rect x=\"{x}\" y=\"{y}\" width=\"280\" height=\"40\" rx=\"6\" fill=\"#e8eef7\" stroke=\"#3b6ea5\"/>"
+        ));
+        parts.push(format!(
+            "  <text x=\"{}\" y=\"{}\">{b}</text>",
+            x + 16,
+            y + 25
+        ));
+        if i > 0 {
+            parts.push(format!(
+                "  <line x1=\"300\" y1=\"40\" x2=\"320\" y2=\"{}\" stroke=\"#3b6ea5\"/>",
+                y + 20
+            ));
+        }
+    }
+    parts.push("</svg>".to_string());
+    parts.push(String::new());
+    parts.join("\n")
+}
+
+/// Per page: its h2 headings and, per h2, its h3 headings.
+struct Headings {
+    heads: Vec<Vec<String>>,
+    subs: Vec<Vec<Vec<String>>>,
+}
+
+/// `page_text`: the Markdown of page `p`.
+fn page_text(
+    rng: &mut PyRandom,
+    w: &mut Writer,
+    pages: &[PagePlan],
+    hs: &Headings,
+    p: usize,
+    name: &str,
+) -> String {
+    let (path, _, h1) = &pages[p];
+    let here = dirname(path);
+    w.links.clear();
+    for (q, (target, _, _)) in pages.iter().enumerate() {
+        if q != p {
+            let anchor = if rng.random() < 0.8 {
+                slugify(rng.choice::<String>(&hs.heads[q]))
+            } else {
+                String::new()
+            };
+            let text = w.words(rng, 2).join(" ");
+            w.links.push((relpath(target, here), anchor, text));
+        }
+    }
+    let img = relpath("images", here);
+    let budget = rng.triangular(150.0, 800.0, 300.0) as usize;
+    let parts = 1 + hs.heads[p].len() + hs.subs[p].iter().map(Vec::len).sum::<usize>();
+    let mut out = vec![format!("# {h1}"), String::new()];
+    let mut has_code = false;
+
+    let mut body = |rng: &mut PyRandom, w: &mut Writer, out: &mut Vec<String>, first: bool| {
+        for _ in 0..rng.randint(1, 2) {
+            let n = 15.max((budget as f64 / parts as f64 / 1.5) as usize);
+            out.push(w.paragraph(rng, n));
+            out.push(String::new());
+        }
+        let roll = rng.random();
+        if first && pages.len() > 1 {
+            let q = (p + 1) % pages.len();
+            let link = format!(
+                "{}#{}",
+                relpath(&pages[q].0, here),
+                slugify(&hs.heads[q][0])
+            );
+            out.push(format!(
+                "See [{}]({link}) for related material.",
+                pages[q].2
+            ));
+            out.push(String::new());
+        }
+        if first && p == 0 {
+            out.extend([
+                format!("![Architecture of {name}]({img}/architecture.svg)"),
+                String::new(),
+                format!("![{name} logo]({img}/logo.png)"),
+                String::new(),
+            ]);
+        } else if rng.random() < 0.08 {
+            out.extend([format!("![Diagram]({img}/architecture.svg)"), String::new()]);
+        }
+        let block = if roll < 0.45 {
+            has_code = true;
+            Some(w.code(rng))
+        } else if roll < 0.65 {
+            Some(w.bullets(rng))
+        } else if roll < 0.8 {
+            Some(w.table(rng))
+        } else if roll < 0.95 {
+            Some(w.admonition(rng))
+        } else {
+            None
+        };
+        if let Some(block) = block {
+            out.extend([block, String::new()]);
+        }
+    };
+
+    body(rng, w, &mut out, true);
+    for (h2, h3s) in hs.heads[p].iter().zip(&hs.subs[p]) {
+        out.extend([format!("## {h2}"), String::new()]);
+        body(rng, w, &mut out, false);
+        for h3 in h3s {
+            out.extend([format!("### {h3}"), String::new()]);
+            body(rng, w, &mut out, false);
+        }
+    }
+    if !has_code {
+        out.extend([w.code(rng), String::new()]);
+    }
+    out.join("\n")
 }
 
 // ---------------------------------------------------------------------------
 // Files.
 
-/// One repository: its catalog-info.yaml (Component [+ API] [+ Resource])
-/// and README.md, from the repository's own generator.
+/// One repository, from its own generator: catalog-info.yaml (Component
+/// [+ API] [+ Resource]), README.md, the images, mkdocs.yml and the pages.
 fn write_repo(
     out: &Path,
     org: &mut Org,
     idx: usize,
     seed: u64,
+    n_pages: usize,
     vocab: &Vocab,
     counts: &mut Counts,
 ) {
     let mut rng = PyRandom::from_str(&format!("{seed}:repo:{idx}"));
     let rng = &mut rng;
-    let (tech, verbs) = (words(TECH), words(VERBS));
-    // Writer.__init__: config keys and function names for the docs; drawn
-    // (and dropped) so that what follows sees the script's numbers.
-    for _ in 0..12 {
-        rng.choice(&tech);
-        rng.choice(&UNITS);
+    let mut w = Writer::new(rng, vocab, &org.repos[idx]);
+    let desc = w.sentence(rng, 6, 14, true);
+    let root = out.join("repos").join(&org.repos[idx].name);
+    let catalog = catalog_info(org, idx, &w, rng, &desc, counts);
+    put(&root, "catalog-info.yaml", catalog, counts);
+
+    let repo = &org.repos[idx];
+    let (n, title) = (repo.name.clone(), display(&repo.name));
+    let readme = format!(
+        "# {title}\n\n{desc}\n\nDocumentation lives in `docs/` and is published with TechDocs.\n"
+    );
+    put(&root, "README.md", readme, counts);
+    let rgb = [0; 3].map(|_: u8| rng.randrange(40, 220) as u8);
+    put(&root, "docs/images/logo.png", png(rgb, 32), counts);
+    put(&root, "docs/images/architecture.svg", svg(repo), counts);
+    let pages = plan_pages(rng, n_pages);
+    let mkdocs = format!(
+        "site_name: {}\nsite_description: {}\n\
+         repo_url: https://github.example.com/{ORG}/{n}\nedit_uri: edit/main/docs/\n\n\
+         {}\n\nplugins:\n  - techdocs-core\n",
+        ystr(&title),
+        ystr(&desc),
+        nav_yaml(&pages)
+    );
+    put(&root, "mkdocs.yml", mkdocs, counts);
+    counts.doc_sites += 1;
+    let mut hs = Headings {
+        heads: Vec::new(),
+        subs: Vec::new(),
+    };
+    for _ in &pages {
+        let k = rng.randint(3, 7);
+        let n3: Vec<usize> = (0..k).map(|_| rng.randint(0, 2)).collect();
+        let all = headings_for(rng, n3.len() + n3.iter().sum::<usize>());
+        let mut next = n3.len();
+        hs.heads.push(all[..n3.len()].to_vec());
+        hs.subs.push(
+            n3.iter()
+                .map(|&m| {
+                    next += m;
+                    all[next - m..next].to_vec()
+                })
+                .collect(),
+        );
     }
-    for _ in 0..8 {
-        rng.choice(&verbs);
-        rng.choice(&tech);
+    for p in 0..pages.len() {
+        let text = page_text(rng, &mut w, &pages, &hs, p, &n);
+        counts.md_bytes += text.len();
+        counts.pages += 1;
+        put(&root, &format!("docs/{}", pages[p].0), text, counts);
     }
-    let desc = vocab.sentence(rng, 6, 14);
+    counts.code_blocks += w.code_blocks;
+    counts.code_lines += w.code_lines;
+}
+
+/// `catalog_info`: the Component, then (sometimes) its API and its Resource.
+fn catalog_info(
+    org: &mut Org,
+    idx: usize,
+    w: &Writer,
+    rng: &mut PyRandom,
+    desc: &str,
+    counts: &mut Counts,
+) -> String {
+    let tech = words(TECH);
     let repo = &org.repos[idx];
     let (n, title) = (repo.name.clone(), display(&repo.name));
     let mut count = 0;
@@ -929,7 +1802,7 @@ fn write_repo(
     let meta = vec![
         format!("  name: {n}"),
         format!("  title: {title}"),
-        format!("  description: {}", ystr(&desc)),
+        format!("  description: {}", ystr(desc)),
         "  annotations:".to_string(),
         "    backstage.io/techdocs-ref: dir:.".to_string(),
         format!("    github.com/project-slug: {ORG}/{n}"),
@@ -964,7 +1837,7 @@ fn write_repo(
         let k = rng.randint(2, 6);
         let mut paths = Vec::new();
         for res in rng.sample(&tech, k) {
-            let summary = vocab.sentence(rng, 3, 8);
+            let summary = w.sentence(rng, 3, 8, true);
             paths.extend([
                 format!("        /{res}s/{{id}}:"),
                 "          get:".to_string(),
@@ -981,7 +1854,7 @@ fn write_repo(
                 "                description: Not found".to_string(),
             ]);
         }
-        let description = vocab.sentence(rng, 5, 12);
+        let description = w.sentence(rng, 5, 12, true);
         let meta = vec![
             format!("  name: {api}"),
             format!("  description: {}", ystr(&description)),
@@ -1006,7 +1879,7 @@ fn write_repo(
         counts.api += 1;
     }
     if let (Some(res), Some(res_type)) = (&repo.resource, repo.res_type) {
-        let description = vocab.sentence(rng, 4, 10);
+        let description = w.sentence(rng, 4, 10, true);
         let meta = vec![
             format!("  name: {res}"),
             format!("  description: {}", ystr(&description)),
@@ -1021,13 +1894,8 @@ fn write_repo(
         docs.push(entity("Resource", meta, spec));
         counts.resource += 1;
     }
-    let root = out.join("repos").join(&n);
-    put(&root, "catalog-info.yaml", documents(&docs), counts);
-    let readme = format!(
-        "# {title}\n\n{desc}\n\nDocumentation lives in `docs/` and is published with TechDocs.\n"
-    );
-    put(&root, "README.md", readme, counts);
     org.dangling_refs += count;
+    documents(&docs)
 }
 
 /// The org repository: groups and users, domains and systems, and the root
