@@ -172,8 +172,12 @@ fn structure(article: ElementRef) -> Vec<String> {
                 out.push("diagram".to_string());
                 skip_code = true;
             }
-            "table" if class.contains("highlighttable") && !std::mem::take(&mut skip_code) => {
-                out.push("code".to_string())
+            // The code block shown after a diagram notice is the diagram.
+            "table" if class.contains("highlighttable") => {
+                let shown_as_diagram = std::mem::take(&mut skip_code);
+                if !shown_as_diagram {
+                    out.push("code".to_string());
+                }
             }
             "pre" if class.contains("mermaid") => out.push("code".to_string()),
             "table" => {
