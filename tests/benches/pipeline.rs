@@ -511,6 +511,10 @@ fn dir_size(dir: &Path) -> usize {
 
 // ---------------------------------------------------------------------------
 
+// The same allocator as the `backlot` binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let opts = options();
     let temp = tempfile::Builder::new()

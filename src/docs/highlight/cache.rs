@@ -23,10 +23,19 @@
 //! `save` keeps only the entries this build used, so the file tracks the
 //! current docs instead of growing forever, and writes a temporary file
 //! then renames it over the old one.
+//!
+//! The file is read lazily: `open` streams through it once (one entry in
+//! memory at a time) to check it and to index key → (offset, length), and
+//! keeps the handle; `get` reads the one entry it needs with a positional
+//! read (`pread` on Unix, so threads do not contend; a locked seek + read
+//! elsewhere). A warm build thus holds ~40 bytes per entry (~2 MB for the
+//! 49,598 blocks of the bench's medium preset) instead of the whole file
+//! (174 MB there), and `save` copies kept entries from the old file to the
+//! new one one at a time. Only new entries stay in memory until `save`.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,12 +96,16 @@ impl KeyBuilder {
 
 /// Highlighted HTML from earlier builds plus what this build added. Shared
 /// by reference across rayon threads; lookups of loaded entries take one
-/// short shard lock (to record the use).
+/// short shard lock (to record the use) and one positional read.
 pub struct HighlightCache {
     path: PathBuf,
     fingerprint: [u8; 16],
-    /// Entries read from the file; never modified after `open`.
-    loaded: HashMap<CacheKey, Box<str>>,
+    /// Where each entry of the file is; never modified after `open`.
+    loaded: HashMap<CacheKey, Span>,
+    /// The file `loaded` points into (`None` when nothing was loaded). Kept
+    /// open, so a rename over the path (our own `save`) does not change
+    /// what it reads.
+    file: Option<Source>,
     shards: Vec<Mutex<Shard>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -125,14 +138,18 @@ impl HighlightCache {
 
     pub(super) fn open_with(dir: &Path, fingerprint: [u8; 16]) -> HighlightCache {
         let path = dir.join(CACHE_FILE);
-        let loaded = fs::read(&path)
+        let (loaded, file) = File::open(&path)
             .ok()
-            .and_then(|bytes| parse(&bytes, &fingerprint))
+            .and_then(|file| {
+                let loaded = index(&file, &fingerprint)?;
+                Some((loaded, Some(Source::new(file))))
+            })
             .unwrap_or_default();
         HighlightCache {
             path,
             fingerprint,
             loaded,
+            file,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -152,10 +169,22 @@ impl HighlightCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The HTML of a loaded entry, read from the file. `None` if the read
+    /// fails (the file was damaged under us): the block is then highlighted
+    /// again.
+    fn read_loaded(&self, key: CacheKey) -> Option<String> {
+        let span = self.loaded.get(&key)?;
+        let bytes = self.file.as_ref()?.read(span.offset, span.len).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
     pub fn get(&self, key: CacheKey) -> Option<String> {
-        let found = if let Some(html) = self.loaded.get(&key) {
-            self.shard(key).used.insert(key);
-            Some(html.to_string())
+        let found = if self.loaded.contains_key(&key) {
+            let html = self.read_loaded(key);
+            if html.is_some() {
+                self.shard(key).used.insert(key);
+            }
+            html
         } else {
             self.shard(key).fresh.get(&key).map(|html| html.to_string())
         };
@@ -187,9 +216,15 @@ impl HighlightCache {
 
     /// Writes the entries this build used (loaded and fresh), sorted by key,
     /// to a temporary file that is then renamed over the cache file. Does
-    /// nothing when that set equals what was loaded.
+    /// nothing when that set equals what was loaded. Loaded entries are
+    /// copied from the old file one at a time; one that cannot be read any
+    /// more is left out.
     pub fn save(&self) -> io::Result<()> {
-        let mut entries: Vec<(CacheKey, &str)> = Vec::new();
+        enum Entry<'a> {
+            Loaded(Span),
+            Fresh(&'a str),
+        }
+        let mut entries: Vec<(CacheKey, Entry)> = Vec::new();
         let shards: Vec<_> = self
             .shards
             .iter()
@@ -198,10 +233,10 @@ impl HighlightCache {
         let mut fresh = 0;
         for shard in &shards {
             for key in &shard.used {
-                entries.push((*key, &self.loaded[key]));
+                entries.push((*key, Entry::Loaded(self.loaded[key])));
             }
             for (key, html) in &shard.fresh {
-                entries.push((*key, html));
+                entries.push((*key, Entry::Fresh(html)));
                 fresh += 1;
             }
         }
@@ -214,20 +249,38 @@ impl HighlightCache {
         fs::create_dir_all(dir)?;
         let tmp = dir.join(format!("{CACHE_FILE}.{}.tmp", std::process::id()));
         let written = (|| {
-            let mut out = BufWriter::with_capacity(1 << 20, fs::File::create(&tmp)?);
+            let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
             out.write_all(MAGIC)?;
             out.write_all(&self.fingerprint)?;
-            out.write_all(&(entries.len() as u64).to_le_bytes())?;
-            for (key, html) in &entries {
+            // The count is patched once known (unreadable entries drop out).
+            out.write_all(&0u64.to_le_bytes())?;
+            let mut count = 0u64;
+            let mut buf: Vec<u8>;
+            for (key, entry) in &entries {
+                let html: &[u8] = match entry {
+                    Entry::Fresh(html) => html.as_bytes(),
+                    Entry::Loaded(span) => {
+                        let read = self.file.as_ref().map(|f| f.read(span.offset, span.len));
+                        match read {
+                            Some(Ok(bytes)) if std::str::from_utf8(&bytes).is_ok() => {
+                                buf = bytes;
+                                &buf
+                            }
+                            _ => continue,
+                        }
+                    }
+                };
                 let len = u32::try_from(html.len())
                     .map_err(|_| io::Error::other("cache entry over 4 GiB"))?;
                 out.write_all(&key.0.to_le_bytes())?;
                 out.write_all(&len.to_le_bytes())?;
-                out.write_all(html.as_bytes())?;
+                out.write_all(html)?;
+                count += 1;
             }
             // No fsync, like the site output: after a crash a damaged file
-            // fails the checks in `parse` and is ignored.
-            out.flush()
+            // fails the checks in `index` and is ignored.
+            let mut file = out.into_inner().map_err(|e| e.into_error())?;
+            write_count(&mut file, count)
         })();
         let renamed = written.and_then(|()| fs::rename(&tmp, &self.path));
         if renamed.is_err() {
@@ -237,40 +290,94 @@ impl HighlightCache {
     }
 }
 
-/// The entries of a cache file, or `None` if it is not a valid file for
-/// `fingerprint`.
-fn parse(bytes: &[u8], fingerprint: &[u8; 16]) -> Option<HashMap<CacheKey, Box<str>>> {
-    let mut r = Reader(bytes);
-    if r.take(8)? != MAGIC || r.take(16)? != fingerprint {
+fn write_count(file: &mut File, count: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(24))?;
+    file.write_all(&count.to_le_bytes())
+}
+
+/// Where an entry's HTML sits in the file.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    offset: u64,
+    len: u32,
+}
+
+/// The open cache file, read at given offsets from any thread.
+struct Source {
+    #[cfg(unix)]
+    file: File,
+    #[cfg(not(unix))]
+    file: Mutex<File>,
+}
+
+impl Source {
+    fn new(file: File) -> Source {
+        Source {
+            #[cfg(unix)]
+            file,
+            #[cfg(not(unix))]
+            file: Mutex::new(file),
+        }
+    }
+
+    fn read(&self, offset: u64, len: u32) -> io::Result<Vec<u8>> {
+        let mut bytes = vec![0; len as usize];
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.file.read_exact_at(&mut bytes, offset)?;
+        }
+        #[cfg(not(unix))]
+        {
+            use std::io::{Seek, SeekFrom};
+            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+            file.seek(SeekFrom::Start(offset))?;
+            file.read_exact(&mut bytes)?;
+        }
+        Ok(bytes)
+    }
+}
+
+/// The index of a cache file, or `None` if it is not a valid file for
+/// `fingerprint`. Reads the file through once, holding one entry at a
+/// time, and checks everything `get` relies on (lengths, UTF-8, nothing
+/// after the last entry).
+fn index(file: &File, fingerprint: &[u8; 16]) -> Option<HashMap<CacheKey, Span>> {
+    let size = file.metadata().ok()?.len();
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut head = [0u8; 32];
+    r.read_exact(&mut head).ok()?;
+    if &head[..8] != MAGIC || &head[8..24] != fingerprint {
         return None;
     }
-    let count = u64::from_le_bytes(r.take(8)?.try_into().ok()?);
+    let count = u64::from_le_bytes(head[24..32].try_into().ok()?);
     // Each entry takes at least 20 bytes: a count beyond that is corrupt
     // (and must not drive a huge allocation).
-    if count > (r.0.len() / 20) as u64 {
+    if count > size.saturating_sub(32) / 20 {
         return None;
     }
     let mut entries = HashMap::with_capacity(count as usize);
+    let mut offset = 32u64;
+    let mut html = Vec::new();
     for _ in 0..count {
-        let key = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
-        let len = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
-        let html = std::str::from_utf8(r.take(len as usize)?).ok()?;
-        entries.insert(CacheKey(key), html.into());
-    }
-    r.0.is_empty().then_some(entries)
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
+        let mut entry = [0u8; 20];
+        r.read_exact(&mut entry).ok()?;
+        let key = u128::from_le_bytes(entry[..16].try_into().ok()?);
+        let len = u32::from_le_bytes(entry[16..].try_into().ok()?);
+        offset += 20;
+        if u64::from(len) > size.saturating_sub(offset) {
             return None;
         }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Some(head)
+        html.resize(len as usize, 0);
+        r.read_exact(&mut html).ok()?;
+        std::str::from_utf8(&html).ok()?;
+        entries.insert(CacheKey(key), Span { offset, len });
+        offset += u64::from(len);
     }
+    // The file must end here (and must not have grown while we read).
+    let mut rest = [0u8; 1];
+    (offset == size && r.read(&mut rest).ok()? == 0).then_some(entries)
 }
 
 #[cfg(test)]
@@ -318,6 +425,35 @@ mod tests {
         assert_eq!(before, after);
         // No temporary files are left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    // Cache: entries are read from the file on demand, from the handle
+    // `open` kept: a save renaming a new file over the path in between
+    // changes nothing, and hits are copied into the new file.
+    #[test]
+    fn entries_are_read_lazily() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        let big = "<span>x</span>".repeat(1000);
+        cache.put(key("a"), &big);
+        cache.put(key("b"), "second");
+        cache.put(key("c"), "third");
+        cache.save().unwrap();
+
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        assert_eq!(cache.stats().loaded, 3);
+        assert_eq!(cache.get(key("b")).as_deref(), Some("second"));
+        cache.put(key("d"), "fourth");
+        cache.save().unwrap();
+        // The old file is gone from the path; the handle still reads it.
+        assert_eq!(cache.get(key("a")).as_deref(), Some(big.as_str()));
+        assert_eq!(cache.stats().hits, 2);
+
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        assert_eq!(cache.stats().loaded, 2);
+        assert_eq!(cache.get(key("b")).as_deref(), Some("second"));
+        assert_eq!(cache.get(key("d")).as_deref(), Some("fourth"));
+        assert_eq!(cache.get(key("c")), None);
     }
 
     // Cache: a file from another fingerprint (version, syntaxes) is ignored.

@@ -3,37 +3,60 @@
 //! syntect's `ClassedHTMLGenerator` writes one string for the whole text
 //! and leaves spans open across lines (a multi-line string or comment),
 //! which cannot be wrapped per line in Pygments' `<span class="hll">`.
-//! This writer produces the same classes (`ClassStyle::SpacedPrefixed`
-//! with [`CLASS_PREFIX`], so `css_for_theme_with_class_style` styles them)
-//! but closes every span at the end of a line and reopens it on the next,
-//! as Pygments does. To keep pages small it leaves out spans for scopes
-//! that no rule of the shipped themes can match (`meta.generic-name`…),
-//! and gives each span only the classes up to the longest matching rule
-//! (`string.quoted.double.python` → `sy-string`), which CSS then matches
-//! exactly as it would the full list. It writes straight into the caller's
-//! buffer.
+//! This writer closes every span at the end of a line and reopens it on
+//! the next, as Pygments does. To keep pages small it leaves out spans for
+//! scopes that no rule of the shipped themes can match
+//! (`meta.generic-name`…), and gives each span one short class standing
+//! for the longest matching selector scope of the themes
+//! (`string.quoted.double.python` → selector `string` → `y2k`, say): the
+//! class list syntect's `SpacedPrefixed` style would give (`sy-string`),
+//! cut after the atoms that any rule can match, is exactly that selector's
+//! atoms, so one name per selector scope loses nothing. `style.rs` writes
+//! the CSS in those names ([`class_name`]). It writes straight into the
+//! caller's buffer.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use syntect::parsing::{ClearAmount, Scope, ScopeStackOp};
 
-/// Prefix of every token class (`sy-keyword sy-control sy-python`).
-pub const CLASS_PREFIX: &str = "sy-";
+/// First letter of every token class (`y0`, `y1`, … `yz`, `y10`…). No
+/// Pygments class starts with `y`, so a site's leftover Pygments CSS
+/// (`.highlight .s1`) cannot colour these tokens.
+pub const CLASS_PREFIX: &str = "y";
+
+/// The class of the `index`th selector scope: [`CLASS_PREFIX`] and the
+/// index in base 36 (lower case: class names are case-insensitive in
+/// quirks mode).
+pub fn class_name(index: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = Vec::new();
+    let mut n = index;
+    loop {
+        digits.push(DIGITS[n % 36]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    let mut name = String::from(CLASS_PREFIX);
+    name.extend(digits.into_iter().map(char::from));
+    name
+}
 
 /// A class id meaning "no span for this scope".
 const NO_SPAN: u32 = u32::MAX;
 
-/// Scope → class attribute value, memoized per thread (building the string
-/// takes syntect's global scope-repository lock, so it happens once per
-/// scope and thread, not once per token).
+/// Scope → class id (the index of its longest matching selector scope),
+/// memoized per thread (matching takes syntect's scope comparisons for
+/// every selector, so it happens once per scope and thread, not once per
+/// token).
 #[derive(Default)]
 pub struct ClassTable {
     ids: HashMap<Scope, u32, BuildHasherDefault<ScopeHasher>>,
-    /// Distinct class lists; scopes that differ only in atoms no rule
-    /// names share one (so their spans merge).
+    /// Class names by id, filled on first use.
     names: Vec<Box<str>>,
-    by_name: HashMap<Box<str>, u32>,
 }
 
 impl ClassTable {
@@ -41,38 +64,25 @@ impl ClassTable {
     /// (every scope named in a theme rule) is a prefix of it: no CSS rule
     /// can then match an element with its classes.
     fn id(&mut self, scope: Scope, selectors: &[Scope]) -> u32 {
+        if self.names.len() != selectors.len() {
+            self.names = (0..selectors.len())
+                .map(|i| class_name(i).into_boxed_str())
+                .collect();
+            self.ids.clear();
+        }
         if let Some(&id) = self.ids.get(&scope) {
             return id;
         }
-        // Only the atoms up to the longest matching selector matter: CSS
-        // `.sy-string` needs just that class on `string.quoted.double.json`.
-        let matched = selectors
+        // Only the atoms up to the longest matching selector matter (CSS
+        // `.string` needs just that class on `string.quoted.double.json`),
+        // so the span's class list would be exactly that selector's atoms:
+        // it gets that selector's short class instead.
+        let id = selectors
             .iter()
-            .filter(|s| s.is_prefix_of(scope))
-            .map(|s| s.len())
-            .max()
-            .unwrap_or(0);
-        let id = if matched > 0 {
-            let mut name = String::new();
-            for atom in scope.build_string().split('.').take(matched as usize) {
-                if !name.is_empty() {
-                    name.push(' ');
-                }
-                name.push_str(CLASS_PREFIX);
-                escape_into(&mut name, atom, true);
-            }
-            match self.by_name.get(name.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = self.names.len() as u32;
-                    self.names.push(name.clone().into_boxed_str());
-                    self.by_name.insert(name.into_boxed_str(), id);
-                    id
-                }
-            }
-        } else {
-            NO_SPAN
-        };
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty() && s.is_prefix_of(scope))
+            .max_by_key(|(_, s)| s.len())
+            .map_or(NO_SPAN, |(i, _)| i as u32);
         self.ids.insert(scope, id);
         id
     }
@@ -172,9 +182,9 @@ impl<'a> SpanWriter<'a> {
     }
 
     /// Makes the open spans match the relevant part of the stack. Spans
-    /// are compared by class list, so `meta.function.python` followed by
-    /// `meta.function.parameters.python` (both `sy-meta sy-function`)
-    /// stays one span.
+    /// are compared by class, so `meta.function.python` followed by
+    /// `meta.function.parameters.python` (both under the selector
+    /// `meta.function`) stays one span.
     fn sync(&mut self, table: &ClassTable, out: &mut String) {
         let wanted = self.stack.iter().filter(|(_, id)| *id != NO_SPAN);
         let common = wanted
@@ -283,8 +293,8 @@ mod tests {
         w.line(&mut table, "c\" <y\n", &ops2, true, &mut out);
         assert_eq!(
             out,
-            "x <span class=\"sy-string\">\"ab</span>\n\
-             <span class=\"sy-string\">c\"</span> &lt;y\n"
+            "x <span class=\"y1\">\"ab</span>\n\
+             <span class=\"y1\">c\"</span> &lt;y\n"
         );
     }
 
@@ -305,7 +315,7 @@ mod tests {
         w.line(&mut table, "1234\n", &ops, false, &mut out);
         assert_eq!(
             out,
-            "<span class=\"sy-a\">1</span><span class=\"sy-b\">2</span><span class=\"sy-a\">3</span>4"
+            "<span class=\"y0\">1</span><span class=\"y1\">2</span><span class=\"y0\">3</span>4"
         );
     }
 }
