@@ -147,22 +147,28 @@ fn progress(format: Format) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// The config, or `None` after printing why it is unusable (exit code 2).
+fn read_config_or_report(
+    path: &Path,
+    format: Format,
+) -> Result<Option<(crate::config::Config, SourceDb, crate::source::FileId)>> {
+    match pipeline::read_config(path)? {
+        Ok(read) => Ok(Some(read)),
+        Err(bad) => {
+            let summary = "configuration is invalid; nothing was built";
+            print(&bad.diagnostics, &bad.sources, format, summary)?;
+            Ok(None)
+        }
+    }
+}
+
 /// `build` (with `out`) and `check` (without). Returns the exit code and
 /// the rendered site (for `serve`).
 fn build(args: &CommonArgs, out: Option<&Path>) -> Result<(u8, Option<OutputSet>)> {
     let format = format_of(args);
     let started = Instant::now();
-    let (config, sources, config_file) = match pipeline::read_config(&args.config)? {
-        Ok(read) => read,
-        Err(bad) => {
-            print(
-                &bad.diagnostics,
-                &bad.sources,
-                format,
-                "configuration is invalid; nothing was built",
-            )?;
-            return Ok((2, None));
-        }
+    let Some((config, sources, config_file)) = read_config_or_report(&args.config, format)? else {
+        return Ok((2, None));
     };
     let bar = progress(format);
     if let Some(bar) = &bar {
@@ -232,17 +238,9 @@ pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
 
 fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     let format = format_of(&args.common);
-    let (config, sources, config_file) = match pipeline::read_config(&args.common.config)? {
-        Ok(read) => read,
-        Err(bad) => {
-            print(
-                &bad.diagnostics,
-                &bad.sources,
-                format,
-                "configuration is invalid; nothing was built",
-            )?;
-            return Ok(2);
-        }
+    let Some((config, sources, config_file)) = read_config_or_report(&args.common.config, format)?
+    else {
+        return Ok(2);
     };
     let loaded = pipeline::load(config, sources, Some(config_file));
     let site = render_loaded(&loaded)?;
