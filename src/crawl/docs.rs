@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::catalog::Catalog;
@@ -222,9 +223,20 @@ fn read_one(
         }
     };
     let mut page_files = Vec::with_capacity(layout.pages.len());
-    for page in &layout.pages {
-        let path = absolute(&page.src);
-        match roots.read(&path) {
+    // Pages are read in parallel (10,000 files on a medium portal), then
+    // registered in order.
+    type Read = (PathBuf, Result<(PathBuf, String), ReadError>);
+    let reads: Vec<Read> = layout
+        .pages
+        .par_iter()
+        .map(|page| {
+            let path = absolute(&page.src);
+            let read = roots.read(&path);
+            (path, read)
+        })
+        .collect();
+    for (page, (path, read)) in layout.pages.iter().zip(reads) {
+        match read {
             Ok((canonical, text)) => page_files.push(Some(sources.add(SourceFile {
                 display: display_path(&canonical, display_base),
                 path: canonical,

@@ -142,9 +142,8 @@ impl Diagnostics {
     /// depends on it.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            let key =
-                |d: &Diagnostic| (d.span.map(|s| (s.file, s.start)), d.code, d.message.clone());
-            key(a).cmp(&key(b))
+            let key = |d: &Diagnostic| (d.span.map(|s| (s.file, s.start)), d.code);
+            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
         });
         self.items.dedup();
     }

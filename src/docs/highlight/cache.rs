@@ -31,9 +31,19 @@
 //! elsewhere). A warm build thus holds ~40 bytes per entry (~2 MB for the
 //! 49,598 blocks of the bench's medium preset) instead of the whole file
 //! (174 MB there), and `save` copies kept entries from the old file to the
-//! new one one at a time. Only new entries stay in memory until `save`.
+//! new one one at a time.
+//!
+//! New entries are not held in memory either: `put` appends each one, in
+//! the same record format (key, length, HTML), to a temporary file next to
+//! the cache file (`highlight.cache.<pid>.<n>.append`, unlinked right after
+//! creation where the platform allows, so a crash leaves nothing behind)
+//! and keeps only its span; records go through a 1 MiB buffer, and `get`
+//! of an entry put earlier in the same build reads it back from the buffer
+//! or the file. `save` copies them from there record by record. If that
+//! file cannot be created or written (read-only folder, full disk), new
+//! entries are held in memory as before: the cache never fails a build.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, hash_map};
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -107,6 +117,10 @@ pub struct HighlightCache {
     /// what it reads.
     file: Option<Source>,
     shards: Vec<Mutex<Shard>>,
+    /// Where new entries go; locked after a shard, never before.
+    spill: Mutex<Spill>,
+    /// Bytes of HTML held in memory by `Fresh::Held` entries.
+    held: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -116,8 +130,26 @@ struct Shard {
     /// Loaded entries this build used.
     used: HashSet<CacheKey>,
     /// Entries this build added.
-    fresh: HashMap<CacheKey, Box<str>>,
+    fresh: HashMap<CacheKey, Fresh>,
 }
+
+/// An entry this build added.
+enum Fresh {
+    /// In the append file (or its buffer).
+    Spilled(Span),
+    /// In memory: the append file is unavailable.
+    Held(Box<str>),
+}
+
+/// The append file for new entries, created on the first new entry.
+enum Spill {
+    NotTried,
+    Open(AppendFile),
+    Unavailable,
+}
+
+/// Size of the buffer in front of the append file.
+const SPILL_BUFFER: usize = 1 << 20;
 
 /// Counters for progress output and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -151,6 +183,8 @@ impl HighlightCache {
             loaded,
             file,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            spill: Mutex::new(Spill::NotTried),
+            held: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -178,6 +212,25 @@ impl HighlightCache {
         String::from_utf8(bytes).ok()
     }
 
+    fn lock_spill(&self) -> std::sync::MutexGuard<'_, Spill> {
+        self.spill.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The HTML of an entry this build added. `None` if it was spilled but
+    /// cannot be read back (the append file failed): the block is then
+    /// highlighted again.
+    fn read_fresh(&self, key: CacheKey) -> Option<String> {
+        let span = match self.shard(key).fresh.get(&key)? {
+            Fresh::Held(html) => return Some(html.to_string()),
+            Fresh::Spilled(span) => *span,
+        };
+        let bytes = match &*self.lock_spill() {
+            Spill::Open(file) => file.read(span)?,
+            _ => return None,
+        };
+        String::from_utf8(bytes).ok()
+    }
+
     pub fn get(&self, key: CacheKey) -> Option<String> {
         let found = if self.loaded.contains_key(&key) {
             let html = self.read_loaded(key);
@@ -186,7 +239,7 @@ impl HighlightCache {
             }
             html
         } else {
-            self.shard(key).fresh.get(&key).map(|html| html.to_string())
+            self.read_fresh(key)
         };
         let counter = if found.is_some() {
             &self.hits
@@ -201,9 +254,44 @@ impl HighlightCache {
         let mut shard = self.shard(key);
         if self.loaded.contains_key(&key) {
             shard.used.insert(key);
-        } else {
-            shard.fresh.entry(key).or_insert_with(|| html.into());
+        } else if let hash_map::Entry::Vacant(slot) = shard.fresh.entry(key) {
+            // The shard stays locked so that one key is appended once.
+            slot.insert(match self.append(key, html) {
+                Some(span) => Fresh::Spilled(span),
+                None => {
+                    self.held.fetch_add(html.len() as u64, Ordering::Relaxed);
+                    Fresh::Held(html.into())
+                }
+            });
         }
+    }
+
+    /// Appends an entry to the append file (creating it on first use),
+    /// or `None` if it is unavailable.
+    fn append(&self, key: CacheKey, html: &str) -> Option<Span> {
+        let mut spill = self.lock_spill();
+        if let Spill::NotTried = *spill {
+            *spill = match AppendFile::create(&self.path) {
+                Some(file) => Spill::Open(file),
+                None => Spill::Unavailable,
+            };
+        }
+        let Spill::Open(file) = &mut *spill else {
+            return None;
+        };
+        // A broken file stays open: what reached it can still be read.
+        file.append(key, html)
+    }
+
+    /// Bytes of new entries' HTML in memory: what `Fresh::Held` entries hold
+    /// plus the append file's buffer.
+    #[cfg(test)]
+    fn held_bytes(&self) -> u64 {
+        let buffered = match &*self.lock_spill() {
+            Spill::Open(file) => file.buf.capacity() as u64,
+            _ => 0,
+        };
+        self.held.load(Ordering::Relaxed) + buffered
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -216,13 +304,23 @@ impl HighlightCache {
 
     /// Writes the entries this build used (loaded and fresh), sorted by key,
     /// to a temporary file that is then renamed over the cache file. Does
-    /// nothing when that set equals what was loaded. Loaded entries are
-    /// copied from the old file one at a time; one that cannot be read any
-    /// more is left out.
+    /// nothing when that set equals what was loaded. Loaded and spilled
+    /// entries are copied from their file one at a time; one that cannot be
+    /// read any more is left out. Then removes the append file (if it still
+    /// has a name); its handle stays open, so entries put before still read.
     pub fn save(&self) -> io::Result<()> {
+        let saved = self.write_file();
+        if let Spill::Open(file) = &mut *self.lock_spill() {
+            file.unlink();
+        }
+        saved
+    }
+
+    fn write_file(&self) -> io::Result<()> {
         enum Entry<'a> {
             Loaded(Span),
-            Fresh(&'a str),
+            Spilled(Span),
+            Held(&'a str),
         }
         let mut entries: Vec<(CacheKey, Entry)> = Vec::new();
         let shards: Vec<_> = self
@@ -235,8 +333,12 @@ impl HighlightCache {
             for key in &shard.used {
                 entries.push((*key, Entry::Loaded(self.loaded[key])));
             }
-            for (key, html) in &shard.fresh {
-                entries.push((*key, Entry::Fresh(html)));
+            for (key, entry) in &shard.fresh {
+                let entry = match entry {
+                    Fresh::Spilled(span) => Entry::Spilled(*span),
+                    Fresh::Held(html) => Entry::Held(html),
+                };
+                entries.push((*key, entry));
                 fresh += 1;
             }
         }
@@ -244,6 +346,12 @@ impl HighlightCache {
             return Ok(());
         }
         entries.sort_unstable_by_key(|(key, _)| *key);
+        // After the shards, as in `put`.
+        let spill = self.lock_spill();
+        let spill = match &*spill {
+            Spill::Open(file) => Some(file),
+            _ => None,
+        };
 
         let dir = self.path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
@@ -257,18 +365,21 @@ impl HighlightCache {
             let mut count = 0u64;
             let mut buf: Vec<u8>;
             for (key, entry) in &entries {
-                let html: &[u8] = match entry {
-                    Entry::Fresh(html) => html.as_bytes(),
-                    Entry::Loaded(span) => {
-                        let read = self.file.as_ref().map(|f| f.read(span.offset, span.len));
-                        match read {
-                            Some(Ok(bytes)) if std::str::from_utf8(&bytes).is_ok() => {
-                                buf = bytes;
-                                &buf
-                            }
-                            _ => continue,
-                        }
+                let read = match entry {
+                    Entry::Held(_) => None,
+                    Entry::Loaded(span) => self
+                        .file
+                        .as_ref()
+                        .and_then(|f| f.read(span.offset, span.len).ok()),
+                    Entry::Spilled(span) => spill.and_then(|f| f.read(*span)),
+                };
+                let html: &[u8] = match (entry, read) {
+                    (Entry::Held(html), _) => html.as_bytes(),
+                    (_, Some(bytes)) if std::str::from_utf8(&bytes).is_ok() => {
+                        buf = bytes;
+                        &buf
                     }
+                    _ => continue,
                 };
                 let len = u32::try_from(html.len())
                     .map_err(|_| io::Error::other("cache entry over 4 GiB"))?;
@@ -294,6 +405,130 @@ fn write_count(file: &mut File, count: u64) -> io::Result<()> {
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(24))?;
     file.write_all(&count.to_le_bytes())
+}
+
+impl Drop for HighlightCache {
+    fn drop(&mut self) {
+        if let Spill::Open(file) = &mut *self.lock_spill() {
+            file.unlink();
+        }
+    }
+}
+
+/// The file new entries are appended to: records in the cache file's
+/// format, the last ones still in `buf`.
+struct AppendFile {
+    /// Opened for appending, so writes go to the end whatever a read did
+    /// to the cursor.
+    file: File,
+    /// Its name while it has one (it is unlinked as soon as possible).
+    path: Option<PathBuf>,
+    /// Records not written yet; they start at offset `written`.
+    buf: Vec<u8>,
+    /// Bytes known to be in the file.
+    written: u64,
+    /// A write failed: what was in `buf` is lost and nothing is appended
+    /// any more (the file may hold a partial write after `written`).
+    broken: bool,
+}
+
+impl AppendFile {
+    /// A new append file next to the cache file `path`, or `None` if it
+    /// cannot be created.
+    fn create(path: &Path) -> Option<AppendFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).ok()?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{CACHE_FILE}.{}.{n}.append", std::process::id());
+        let path = dir.join(name);
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(&path)
+            .ok()?;
+        let mut file = AppendFile {
+            file,
+            path: Some(path),
+            buf: Vec::with_capacity(SPILL_BUFFER),
+            written: 0,
+            broken: false,
+        };
+        file.unlink();
+        Some(file)
+    }
+
+    /// Removes the file's name; the handle keeps working.
+    fn unlink(&mut self) {
+        if let Some(path) = &self.path
+            && fs::remove_file(path).is_ok()
+        {
+            self.path = None;
+        }
+    }
+
+    /// Appends a record; `None` if it could not be (the file is then broken
+    /// or the entry is over 4 GiB).
+    fn append(&mut self, key: CacheKey, html: &str) -> Option<Span> {
+        let len = u32::try_from(html.len()).ok()?;
+        if self.broken {
+            return None;
+        }
+        if self.buf.len() + 20 + html.len() > SPILL_BUFFER {
+            self.flush();
+            if self.broken {
+                return None;
+            }
+        }
+        let span = Span {
+            offset: self.written + self.buf.len() as u64 + 20,
+            len,
+        };
+        if 20 + html.len() > SPILL_BUFFER {
+            // Too big for the buffer: straight to the file.
+            let written = (&self.file)
+                .write_all(&key.0.to_le_bytes())
+                .and_then(|()| (&self.file).write_all(&len.to_le_bytes()))
+                .and_then(|()| (&self.file).write_all(html.as_bytes()));
+            match written {
+                Ok(()) => self.written += 20 + u64::from(len),
+                Err(_) => self.broken = true,
+            }
+        } else {
+            self.buf.extend_from_slice(&key.0.to_le_bytes());
+            self.buf.extend_from_slice(&len.to_le_bytes());
+            self.buf.extend_from_slice(html.as_bytes());
+        }
+        (!self.broken).then_some(span)
+    }
+
+    fn flush(&mut self) {
+        if self.broken || self.buf.is_empty() {
+            return;
+        }
+        match (&self.file).write_all(&self.buf) {
+            Ok(()) => self.written += self.buf.len() as u64,
+            Err(_) => self.broken = true,
+        }
+        self.buf.clear();
+        if self.broken {
+            self.buf = Vec::new();
+        }
+    }
+
+    /// The bytes of a record's HTML, from the file or the buffer; `None`
+    /// if they were lost or cannot be read.
+    fn read(&self, span: Span) -> Option<Vec<u8>> {
+        let end = span.offset + u64::from(span.len);
+        if end <= self.written {
+            read_at(&self.file, span.offset, span.len).ok()
+        } else {
+            let start = usize::try_from(span.offset.checked_sub(self.written)?).ok()?;
+            let end = usize::try_from(end - self.written).ok()?;
+            self.buf.get(start..end).map(<[u8]>::to_vec)
+        }
+    }
 }
 
 /// Where an entry's HTML sits in the file.
@@ -322,21 +557,31 @@ impl Source {
     }
 
     fn read(&self, offset: u64, len: u32) -> io::Result<Vec<u8>> {
-        let mut bytes = vec![0; len as usize];
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            self.file.read_exact_at(&mut bytes, offset)?;
-        }
+        let file = &self.file;
         #[cfg(not(unix))]
-        {
-            use std::io::{Seek, SeekFrom};
-            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-            file.seek(SeekFrom::Start(offset))?;
-            file.read_exact(&mut bytes)?;
-        }
-        Ok(bytes)
+        let file = &*self.file.lock().unwrap_or_else(|p| p.into_inner());
+        read_at(file, offset, len)
     }
+}
+
+/// Reads `len` bytes at `offset`. Elsewhere than on Unix this moves the
+/// cursor: the caller must hold the file exclusively.
+fn read_at(file: &File, offset: u64, len: u32) -> io::Result<Vec<u8>> {
+    let mut bytes = vec![0; len as usize];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(&mut bytes, offset)?;
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Seek, SeekFrom};
+        let mut file = file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// The index of a cache file, or `None` if it is not a valid file for
@@ -454,6 +699,81 @@ mod tests {
         assert_eq!(cache.get(key("b")).as_deref(), Some("second"));
         assert_eq!(cache.get(key("d")).as_deref(), Some("fourth"));
         assert_eq!(cache.get(key("c")), None);
+    }
+
+    // Cache: new entries go to the append file, not memory; they read back
+    // before `save` (from its buffer or the file) and after it, from the
+    // new cache file; the append file leaves no trace.
+    #[test]
+    fn new_entries_are_not_held_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        let html = |i: usize| format!("<span class=\"n\">{i}</span>").repeat(40);
+        let n = 5000; // ~5 MB of HTML, five times the buffer
+        let mut total = 0;
+        for i in 0..n {
+            let h = html(i);
+            total += h.len();
+            cache.put(key(&i.to_string()), &h);
+        }
+        let huge = "x".repeat(SPILL_BUFFER + 1);
+        cache.put(key("huge"), &huge);
+        cache.put(key("after"), "after");
+        assert!(total > 4 * SPILL_BUFFER);
+        assert_eq!(cache.held.load(Ordering::Relaxed), 0);
+        assert!(
+            cache.held_bytes() <= SPILL_BUFFER as u64,
+            "{}",
+            cache.held_bytes()
+        );
+        // Early entries are in the file, the last ones in the buffer.
+        for i in [0, 1, n / 2, n - 1] {
+            assert_eq!(cache.get(key(&i.to_string())), Some(html(i)));
+        }
+        assert_eq!(cache.get(key("huge")).as_deref(), Some(huge.as_str()));
+        assert_eq!(cache.get(key("after")).as_deref(), Some("after"));
+        // A second put of a key neither duplicates nor replaces it.
+        cache.put(key("after"), "other");
+        assert_eq!(cache.get(key("after")).as_deref(), Some("after"));
+        cache.save().unwrap();
+        assert_eq!(cache.get(key("0")), Some(html(0)));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        drop(cache);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        assert_eq!(cache.stats().loaded, n + 2);
+        for i in 0..n {
+            assert_eq!(cache.get(key(&i.to_string())), Some(html(i)));
+        }
+        assert_eq!(cache.get(key("huge")).as_deref(), Some(huge.as_str()));
+        assert_eq!(cache.get(key("after")).as_deref(), Some("after"));
+    }
+
+    // Cache: without an append file (it cannot be created), new entries
+    // are held in memory and saved from there.
+    #[test]
+    fn without_append_file_entries_stay_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder that cannot be created: a file is in the way.
+        fs::write(dir.path().join("file"), "").unwrap();
+        let cache = HighlightCache::open_with(&dir.path().join("file/cache"), PRINT);
+        cache.put(key("a"), "first");
+        assert!(matches!(*cache.lock_spill(), Spill::Unavailable));
+        assert_eq!(cache.held_bytes(), 5);
+        assert_eq!(cache.get(key("a")).as_deref(), Some("first"));
+        assert!(cache.save().is_err());
+
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        *cache.lock_spill() = Spill::Unavailable;
+        cache.put(key("a"), "first");
+        cache.put(key("b"), "second");
+        assert_eq!(cache.held_bytes(), 11);
+        assert_eq!(cache.get(key("b")).as_deref(), Some("second"));
+        cache.save().unwrap();
+        let cache = HighlightCache::open_with(dir.path(), PRINT);
+        assert_eq!(cache.stats().loaded, 2);
+        assert_eq!(cache.get(key("a")).as_deref(), Some("first"));
     }
 
     // Cache: a file from another fingerprint (version, syntaxes) is ignored.
