@@ -46,3 +46,20 @@ fn readme_starts_with_the_two_commands_and_ci_runs_the_test_one() {
         "{ci}"
     );
 }
+
+// Backlot's own manual (docs/) is a TechDocs site: it builds with no
+// diagnostic, so its links and anchors stay valid.
+#[test]
+fn the_manual_builds_clean() {
+    let manual = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "catalog:\n  locations:\n    - type: dir\n      target: {}\ndocs:\n  cache: false\n",
+        manual.display()
+    );
+    std::fs::write(dir.path().join("backlot.yaml"), config).unwrap();
+    let portal = crate::support::Portal::load(dir.path());
+    assert_eq!(portal.loaded.docs.len(), 1, "{}", portal.dump());
+    assert!(portal.loaded.diagnostics.is_empty(), "{}", portal.dump());
+    assert!(portal.loaded.docs[0].pages.len() >= 8);
+}
