@@ -242,3 +242,83 @@ pub fn counts(diagnostics: &Diagnostics) -> String {
         plural(diagnostics.warnings(), "warning")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Code;
+    use crate::source::{FileId, Pos, SourceFile, Span};
+
+    fn sample() -> (Diagnostics, SourceDb) {
+        let mut sources = SourceDb::new();
+        let file = sources.add(SourceFile {
+            path: "/p/catalog-info.yaml".into(),
+            display: "catalog-info.yaml".into(),
+            text: Some("metadata:\n  name: Bad Name\n".into()),
+        });
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::new(Code::EntityInvalidName, "\"metadata.name\" is not valid")
+                .at(Span::new(file, Pos::new(2, 9), Pos::new(2, 17)))
+                .help("use letters, digits and - _ ."),
+        );
+        assert_eq!(file, FileId(0));
+        (diags, sources)
+    }
+
+    #[test]
+    fn human_output_has_position_snippet_and_caret() {
+        let (diags, sources) = sample();
+        let mut out = Vec::new();
+        emit(
+            &mut out,
+            &diags,
+            &sources,
+            Format::Human { color: false },
+            "1 error",
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("error[entity/invalid-name]: \"metadata.name\" is not valid\n"),
+            "{text}"
+        );
+        assert!(text.contains(" --> catalog-info.yaml:2:9\n"), "{text}");
+        assert!(text.contains("2 |   name: Bad Name\n"), "{text}");
+        assert!(text.contains("|         ^^^^^^^^\n"), "{text}");
+        assert!(text.contains("= help: use letters"), "{text}");
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.ends_with("1 error\n"));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let (diags, sources) = sample();
+        let mut out = Vec::new();
+        emit(
+            &mut out,
+            &diags,
+            &sources,
+            Format::Human { color: true },
+            "1 error",
+        )
+        .unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("\u{1b}["));
+    }
+
+    #[test]
+    fn json_lines_then_summary() {
+        let (diags, sources) = sample();
+        let mut out = Vec::new();
+        emit(&mut out, &diags, &sources, Format::Json, "1 error").unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["code"], "entity/invalid-name");
+        assert_eq!(lines[0]["line"], 2);
+        assert_eq!(lines[1]["errors"], 1);
+    }
+}
