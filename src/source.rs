@@ -7,6 +7,7 @@
 //!
 //! This module does no IO: `crawl` reads files and registers them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -69,6 +70,9 @@ pub struct SourceFile {
 #[derive(Debug, Default, Clone)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
+    /// Path → first file registered with it: `find` is called per
+    /// placeholder and per unreadable file, on portals of 10,000+ files.
+    by_path: HashMap<PathBuf, FileId>,
 }
 
 impl SourceDb {
@@ -77,8 +81,10 @@ impl SourceDb {
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
+        self.by_path.entry(file.path.clone()).or_insert(id);
         self.files.push(file);
-        FileId(u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files"))
+        id
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -86,10 +92,7 @@ impl SourceDb {
     }
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.by_path.get(path).copied()
     }
 
     pub fn display(&self, id: FileId) -> &str {

@@ -48,15 +48,7 @@ pub struct Candidate {
 impl Candidate {
     /// The ref as written (kind, namespace, name), for conflict detection.
     pub fn written_ref(&self) -> Option<EntityRef> {
-        let kind = self.root.get("kind")?.as_str()?;
-        let meta = self.root.get("metadata")?;
-        let name = meta.get("name")?.as_str()?;
-        let namespace = meta
-            .get("namespace")
-            .and_then(Node::as_str)
-            .filter(|n| !n.is_empty())
-            .unwrap_or("default");
-        Some(EntityRef::new(kind, namespace, name))
+        crate::model::entity::written_ref(&self.root)
     }
 }
 

@@ -9,7 +9,6 @@
 //! check for file locations), every read goes through [`Roots`], and a
 //! symlink that leaves the docs root is refused.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -435,14 +434,4 @@ impl SnippetLoader for Snippets<'_> {
             Err(e) => Err(format!("{path}: {e:?}")),
         }
     }
-}
-
-/// Page source text by file, for the docs stage.
-pub fn page_texts<'a>(source: &DocSource, sources: &'a SourceDb) -> HashMap<usize, &'a str> {
-    source
-        .page_files
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| Some((i, sources.get((*f)?).text.as_deref()?)))
-        .collect()
 }

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use crate::catalog::Candidate;
 use crate::config::{Config, LocationConfig, LocationType, Rule};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::entity::written_ref;
 use crate::model::validate::{self, ValidateOptions};
 use crate::model::yaml::{self, Key, Map, Node, Value};
 use crate::model::{EntityRef, Origin};
@@ -555,18 +556,6 @@ fn note_backstage_blocks_siblings(d: Diagnostic, req: &Request) -> Diagnostic {
         help: Some(help),
         ..d
     }
-}
-
-fn written_ref(root: &Node) -> Option<EntityRef> {
-    let kind = root.get("kind")?.as_str()?;
-    let meta = root.get("metadata")?;
-    let name = meta.get("name")?.as_str()?;
-    let ns = meta
-        .get("namespace")
-        .and_then(Node::as_str)
-        .filter(|n| !n.is_empty())
-        .unwrap_or("default");
-    Some(EntityRef::new(kind, ns, name))
 }
 
 /// JavaScript's `typeof` as Backstage's message uses it (an array is

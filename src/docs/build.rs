@@ -164,10 +164,9 @@ impl CodeHighlighter for PlainCode {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    super::highlight::escape_into(&mut out, text, true);
+    out
 }
 
 struct Rendered {

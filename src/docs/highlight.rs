@@ -46,12 +46,13 @@ use std::sync::{Arc, OnceLock};
 use syntect::parsing::{ParseState, Scope, SyntaxReference, SyntaxSet};
 
 pub use cache::{CACHE_FILE, CacheKey, CacheStats, HighlightCache};
+pub use html::escape_into;
 pub use options::FenceOptions;
 pub use style::stylesheet;
 
 use crate::docs::markdown::CodeHighlighter;
 use cache::KeyBuilder;
-use html::{ClassTable, SpanWriter, escape_into};
+use html::{ClassTable, SpanWriter};
 
 /// Blocks larger than this, or with a line longer than [`MAX_LINE`], are
 /// shown as plain text: regex grammars can take superlinear time on

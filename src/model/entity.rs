@@ -103,6 +103,21 @@ pub struct Metadata {
     pub links: Vec<Link>,
 }
 
+/// The ref of an entity document as written (kind, namespace, name), before
+/// validation: used for conflicts and Location self-references. `None` when
+/// the envelope lacks a part.
+pub fn written_ref(root: &Node) -> Option<EntityRef> {
+    let kind = root.get("kind")?.as_str()?;
+    let meta = root.get("metadata")?;
+    let name = meta.get("name")?.as_str()?;
+    let namespace = meta
+        .get("namespace")
+        .and_then(Node::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("default");
+    Some(EntityRef::new(kind, namespace, name))
+}
+
 /// Where an entity was read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Origin {

@@ -239,14 +239,9 @@ pub(super) fn docs_files(site: &Site) -> Vec<(String, Vec<u8>)> {
 /// The page mkdocs-redirects writes: a meta refresh plus a script that
 /// keeps the `#anchor`.
 fn redirect_page(target: &str) -> String {
-    let escaped = target
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let js = serde_json::to_string(target)
-        .unwrap_or_default()
-        .replace('<', "\\u003c");
+    let mut escaped = String::with_capacity(target.len());
+    crate::docs::highlight::escape_into(&mut escaped, target, true);
+    let js = super::api::escape_for_script(&serde_json::to_string(target).unwrap_or_default());
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirecting...</title>\
 <link rel=\"canonical\" href=\"{escaped}\"><meta http-equiv=\"refresh\" content=\"0; url={escaped}\">\
