@@ -2823,30 +2823,24 @@ fn start_tag(name: &str, attrs: Option<&Attrs>) -> String {
 
 /// Python-Markdown's text escaping: `&`, `<`, `>`.
 fn escape_text(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
+    escape(out, s, false);
 }
 
 /// Attribute escaping: `&`, `<`, `>`, `"`.
 fn escape_attr(out: &mut String, s: &str) {
+    escape(out, s, true);
+}
+
+/// Python-Markdown's escaping (no `'`, unlike `highlight::escape_into`: the
+/// output must match its bytes).
+fn escape(out: &mut String, s: &str, quote: bool) {
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
         let rep = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
-            b'"' => "&quot;",
+            b'"' if quote => "&quot;",
             _ => continue,
         };
         out.push_str(&s[last..i]);
