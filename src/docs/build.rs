@@ -5,11 +5,12 @@
 //!
 //! 1. per site: navigation (`nav::build_nav`) and the index of its files
 //!    that link rewriting needs;
-//! 2. every page of every site in parallel: Markdown → HTML, sanitized,
-//!    with highlighted code spliced back in after sanitizing (the
-//!    highlighter's output is escaped by construction, so the sanitizer
-//!    only parses what authors wrote: a page full of code costs no more to
-//!    sanitize than one without);
+//! 2. every page of every site in parallel: Markdown → HTML, sanitized
+//!    when it holds anything of the author's that only the sanitizer may
+//!    pass (raw HTML, unusual attributes or URL schemes; most pages have
+//!    none and skip it), with highlighted code spliced back in after
+//!    sanitizing (the highlighter's output is escaped by construction, so
+//!    the sanitizer only parses what authors wrote);
 //! 3. titles, previous/next, fragment checks across pages, and the
 //!    diagnostics of everything, with file and line.
 
@@ -202,7 +203,11 @@ fn render_one(
         highlighter: &splicer,
     };
     let mut page = markdown::render_page(text, &cx);
-    let clean = sanitizer.clean(&page.html);
+    let clean = if page.needs_sanitizing {
+        sanitizer.clean(&page.html)
+    } else {
+        sanitizer.trusted(std::mem::take(&mut page.html))
+    };
     page.html = splicer.splice(&clean);
     Rendered {
         page,

@@ -20,7 +20,8 @@
 //!    and links and images through [`LinkResolver`].
 //!
 //! Neither pass does IO: snippets come through [`SnippetLoader`]. The HTML
-//! produced is NOT yet safe; the docs stage sanitizes it afterwards.
+//! produced is NOT yet safe when [`RenderedPage::needs_sanitizing`] is set;
+//! the docs stage sanitizes those pages afterwards.
 
 pub mod preprocess;
 pub mod render;
@@ -161,6 +162,13 @@ pub struct RenderedPage {
     /// diagram script.
     pub has_diagrams: bool,
     pub problems: Vec<Problem>,
+    /// Whether `html` holds anything only the sanitizer may let through
+    /// (the author's raw HTML, attr_list attributes beyond id/class/title,
+    /// URLs with other schemes). When false, every tag and attribute in it
+    /// was written by the renderer from escaped text and allowlisted
+    /// values, and the docs stage skips the sanitizer (see
+    /// `docs::sanitize::Sanitizer::trusted`).
+    pub needs_sanitizing: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

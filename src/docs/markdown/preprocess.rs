@@ -44,6 +44,21 @@ pub struct Preprocessed {
     /// `*[HTML]: HyperText Markup Language` definitions (removed from `text`).
     pub abbreviations: Vec<(String, String)>,
     pub problems: Vec<Problem>,
+    /// For each line of `text`, whether it is an HTML wrapper line this
+    /// pass wrote (a container's tags, with escaped titles) rather than a
+    /// line of the author's. The render pass uses it to tell its own HTML
+    /// from raw HTML in the page, which only the sanitizer may pass.
+    pub generated: Vec<bool>,
+    /// An admonition title, details summary or tab label carried raw HTML
+    /// of the author's into a wrapper line.
+    pub author_html: bool,
+}
+
+impl Preprocessed {
+    /// Whether line `line` (0-based) of `text` is a wrapper line of ours.
+    pub fn is_generated(&self, line: usize) -> bool {
+        self.generated.get(line).copied().unwrap_or(false)
+    }
 }
 
 /// Containers nested deeper than this are emitted as plain lines (Python
@@ -347,7 +362,9 @@ struct Prefix {
 
 #[derive(Default)]
 struct Out {
-    lines: Vec<(String, Src)>,
+    /// Text, origin, and whether the line is a wrapper of ours (see
+    /// [`Preprocessed::generated`]).
+    lines: Vec<(String, Src, bool)>,
     prefix: Vec<Prefix>,
     /// The last line pushed is blank, with this many prefixes open.
     blank_at: Option<usize>,
@@ -366,8 +383,17 @@ impl Out {
         if text.is_empty() {
             s.truncate(s.trim_end().len());
         }
-        self.lines.push((s, src));
+        self.lines.push((s, src, false));
         self.blank_at = None;
+    }
+
+    /// A wrapper line: HTML this pass generated, whose author-supplied
+    /// parts (titles, labels) went through [`Cx::inline_html`].
+    fn html(&mut self, text: &str, src: Src) {
+        self.line(text, src);
+        if let Some(last) = self.lines.last_mut() {
+            last.2 = true;
+        }
     }
 
     /// A blank line that separates HTML wrapper lines from Markdown; one is
@@ -389,7 +415,7 @@ impl Out {
             s.push_str(&p.rest);
         }
         s.truncate(s.trim_end().len());
-        self.lines.push((s, src));
+        self.lines.push((s, src, false));
         self.blank_at = Some(self.prefix.len());
     }
 }
@@ -412,6 +438,8 @@ struct Cx<'a> {
     lists: Vec<bool>,
     /// Lines `///` blocks may still scan for their end (see `block_end`).
     block_budget: usize,
+    /// See [`Preprocessed::author_html`].
+    author_html: bool,
 }
 
 /// State of one container's walk.
@@ -453,6 +481,7 @@ impl<'a> Cx<'a> {
             depth: 0,
             lists: Vec::new(),
             block_budget: 0,
+            author_html: false,
         }
     }
 
@@ -462,6 +491,13 @@ impl<'a> Cx<'a> {
         } else {
             self.files.get(file as usize - 1).cloned()
         }
+    }
+
+    /// [`inline_html`], remembering raw HTML for [`Preprocessed::author_html`].
+    fn inline_html(&mut self, text: &str) -> String {
+        let (html, raw) = inline_html(text, self.options);
+        self.author_html |= raw;
+        html
     }
 
     fn problem(&mut self, src: Src, kind: ProblemKind, message: impl Into<String>) {
@@ -475,12 +511,15 @@ impl<'a> Cx<'a> {
     }
 
     fn finish(self, front_matter: FrontMatter) -> Preprocessed {
-        let mut text = String::with_capacity(self.out.lines.iter().map(|(s, _)| s.len() + 1).sum());
+        let mut text =
+            String::with_capacity(self.out.lines.iter().map(|(s, _, _)| s.len() + 1).sum());
         let mut line_map = Vec::with_capacity(self.out.lines.len());
-        for (s, src) in &self.out.lines {
+        let mut generated = Vec::with_capacity(self.out.lines.len());
+        for (s, src, ours) in &self.out.lines {
             text.push_str(s);
             text.push('\n');
             line_map.push((src.line, self.file_name(src.file)));
+            generated.push(*ours);
         }
         Preprocessed {
             text,
@@ -488,6 +527,8 @@ impl<'a> Cx<'a> {
             front_matter,
             abbreviations: self.abbreviations,
             problems: self.problems,
+            generated,
+            author_html: self.author_html,
         }
     }
 
@@ -1443,13 +1484,13 @@ impl<'a> Cx<'a> {
                 self.out.line(":", src);
             }
         } else {
-            self.out.line("<dl>", src);
-            self.out.line("<dd>", src);
+            self.out.html("<dl>", src);
+            self.out.html("<dd>", src);
             self.out.gap(src);
             self.blocks(&body);
             self.out.gap(last);
-            self.out.line("</dd>", last);
-            self.out.line("</dl>", last);
+            self.out.html("</dd>", last);
+            self.out.html("</dl>", last);
             self.out.gap(last);
         }
         j
@@ -1538,15 +1579,11 @@ impl<'a> Cx<'a> {
         } else {
             format!("admonition {classes}")
         };
-        self.out.line(&format!("<div class=\"{class}\">"), src);
+        self.out.html(&format!("<div class=\"{class}\">"), src);
         if let Some(title) = title {
-            self.out.line(
-                &format!(
-                    "<p class=\"admonition-title\">{}</p>",
-                    inline_html(title, self.options)
-                ),
-                src,
-            );
+            let title = self.inline_html(title);
+            self.out
+                .html(&format!("<p class=\"admonition-title\">{title}</p>"), src);
         }
         self.out.gap(src);
         self.blocks(body);
@@ -1562,11 +1599,9 @@ impl<'a> Cx<'a> {
             tag.push_str(" open=\"open\"");
         }
         tag.push('>');
-        self.out.line(&tag, src);
-        self.out.line(
-            &format!("<summary>{}</summary>", inline_html(summary, self.options)),
-            src,
-        );
+        self.out.html(&tag, src);
+        let summary = self.inline_html(summary);
+        self.out.html(&format!("<summary>{summary}</summary>"), src);
         self.out.gap(src);
         self.blocks(body);
         self.close("</details>", body.last().map_or(src, |l| l.src));
@@ -1574,7 +1609,7 @@ impl<'a> Cx<'a> {
 
     fn close(&mut self, tag: &str, src: Src) {
         self.out.gap(src);
-        self.out.line(tag, src);
+        self.out.html(tag, src);
         // Without a blank line the next Markdown would join the HTML block.
         self.out.gap(src);
     }
@@ -1626,26 +1661,26 @@ impl<'a> Cx<'a> {
         }
         head.push_str("<div class=\"tabbed-labels\">");
         for (k, t) in tabs.iter().enumerate() {
+            let label = self.inline_html(&t.label);
             head.push_str(&format!(
-                "<label for=\"__tabbed_{g}_{}\">{}</label>",
+                "<label for=\"__tabbed_{g}_{}\">{label}</label>",
                 k + 1,
-                inline_html(&t.label, self.options)
             ));
         }
         head.push_str("</div>");
-        self.out.line(&head, src);
-        self.out.line("<div class=\"tabbed-content\">", src);
+        self.out.html(&head, src);
+        self.out.html("<div class=\"tabbed-content\">", src);
         let mut last = src;
         for t in &tabs {
-            self.out.line("<div class=\"tabbed-block\">", t.src);
+            self.out.html("<div class=\"tabbed-block\">", t.src);
             self.out.gap(t.src);
             self.blocks(&t.body);
             last = t.body.last().map_or(t.src, |l| l.src);
             self.out.gap(last);
-            self.out.line("</div>", last);
+            self.out.html("</div>", last);
         }
-        self.out.line("</div>", last);
-        self.out.line("</div>", last);
+        self.out.html("</div>", last);
+        self.out.html("</div>", last);
         self.out.gap(last);
     }
 
@@ -2876,11 +2911,13 @@ fn extract_section<'t>(lines: Vec<(Cow<'t, str>, u32)>, section: &str) -> Vec<(C
 /// them; this covers code, emphasis and raw inline HTML (links keep only
 /// their text, since no link resolver runs here). Anything that is not a
 /// plain paragraph is escaped text.
-fn inline_html(text: &str, options: &MarkdownOptions) -> String {
+/// The inline HTML of a container title (Markdown, links dropped) and
+/// whether it holds raw HTML of the author's.
+fn inline_html(text: &str, options: &MarkdownOptions) -> (String, bool) {
     use pulldown_cmark::{Event, Parser, Tag, TagEnd};
     let text = text.trim();
     if text.is_empty() {
-        return String::new();
+        return (String::new(), false);
     }
     let events: Vec<Event> = Parser::new(text).collect();
     let paragraphs = events
@@ -2891,8 +2928,11 @@ fn inline_html(text: &str, options: &MarkdownOptions) -> String {
         && matches!(events.first(), Some(Event::Start(Tag::Paragraph)))
         && matches!(events.last(), Some(Event::End(TagEnd::Paragraph)));
     if !plain {
-        return escape_html(text);
+        return (escape_html(text), false);
     }
+    let raw = events
+        .iter()
+        .any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_)));
     let inner = events[1..events.len() - 1].iter().filter(|e| {
         !matches!(
             e,
@@ -2910,7 +2950,7 @@ fn inline_html(text: &str, options: &MarkdownOptions) -> String {
     });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, inner);
-    html
+    (html, raw)
 }
 
 fn escape_html(s: &str) -> String {

@@ -67,13 +67,94 @@ pub fn render(pre: &Preprocessed, cx: &PageContext) -> RenderedPage {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_DEFINITION_LIST;
     let mut norm = Normalizer::new(src, colons);
+    let mut lines = LineIndex::new(src);
+    let mut raw_html = pre.author_html;
     for (event, range) in Parser::new_ext(src, options).into_offset_iter() {
+        if !raw_html
+            && matches!(event, Event::Html(_) | Event::InlineHtml(_))
+            && !lines.all_generated(pre, &range)
+        {
+            raw_html = true;
+        }
         norm.event(event, range);
     }
     let (items, explicit_ids) = norm.finish();
-    let mut renderer = Renderer::new(pre, src, cx, explicit_ids);
+    let attrs_ok = items.iter().all(|item| {
+        item.attrs
+            .as_deref()
+            .is_none_or(|attrs| attrs.iter().all(|(k, _)| trusted_attribute(k)))
+    });
+    let mut renderer = Renderer::new(pre, cx, explicit_ids, lines);
+    renderer.untrusted = raw_html || !attrs_ok;
     renderer.run(&items);
     renderer.finish(pre)
+}
+
+/// Line numbers of byte offsets, built on first use (most pages have no
+/// HTML event to look up).
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Option<Vec<usize>>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> LineIndex<'a> {
+        LineIndex { text, starts: None }
+    }
+
+    /// The 0-based line holding byte `pos`.
+    fn line(&mut self, pos: usize) -> usize {
+        let text = self.text;
+        let starts = self.starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        match starts.binary_search(&pos) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Whether every line `range` touches is a wrapper line of the
+    /// preprocess pass.
+    fn all_generated(&mut self, pre: &Preprocessed, range: &Range<usize>) -> bool {
+        let first = self.line(range.start);
+        let last = self.line(range.end.max(range.start + 1) - 1);
+        (first..=last).all(|l| pre.is_generated(l))
+    }
+}
+
+/// attr_list attributes that need no sanitizing on any element: the
+/// sanitizer's generic attributes that carry no URL, script or style.
+/// Anything else (`style`, `target`, `onclick`, `href`, `src`…) sends the
+/// page through the sanitizer, which knows per element what may stay.
+fn trusted_attribute(name: &str) -> bool {
+    matches!(name, "id" | "class" | "title" | "lang" | "dir")
+        || (name.starts_with("data-") && name.len() > 5)
+}
+
+/// Whether a URL the renderer writes into `href` or `src` is one the
+/// sanitizer would keep unchanged: relative, or with a scheme of its
+/// allowlist (never `data:`, which it keeps only on images, nor anything
+/// with whitespace or control characters, which browsers strip when they
+/// read a scheme). Anything else sends the page through the sanitizer.
+pub(crate) fn trusted_url(url: &str) -> bool {
+    if url
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control() || b == b'\\')
+    {
+        return false;
+    }
+    match url.find([':', '/', '?', '#']) {
+        Some(at) if url.as_bytes()[at] == b':' => {
+            let scheme = url[..at].to_ascii_lowercase();
+            crate::docs::sanitize::URL_SCHEMES
+                .iter()
+                .any(|&allowed| allowed != "data" && allowed == scheme)
+        }
+        _ => true,
+    }
 }
 
 /// Python-Markdown's `ESCAPED_CHARS` with TechDocs' extensions (caret,
@@ -1094,8 +1175,6 @@ struct Footnote {
 struct Renderer<'c> {
     cx: &'c PageContext<'c>,
     pre: &'c Preprocessed,
-    /// The text pulldown parsed (same lines as `pre.text`).
-    src: &'c str,
     out: String,
     /// The last thing written is a block element's start tag.
     after_open: bool,
@@ -1125,15 +1204,19 @@ struct Renderer<'c> {
     /// Longest first, so that the longest abbreviation wins.
     abbrs: Vec<(&'c str, &'c str)>,
     abbr_first: [bool; 256],
-    line_starts: Option<Vec<usize>>,
+    lines: LineIndex<'c>,
+    /// Something in the page needs the sanitizer: raw HTML of the
+    /// author's, an attr_list attribute or a URL outside the trusted sets.
+    /// Otherwise every tag and attribute is one this module wrote.
+    untrusted: bool,
 }
 
 impl<'c> Renderer<'c> {
     fn new(
         pre: &'c Preprocessed,
-        src: &'c str,
         cx: &'c PageContext<'c>,
         explicit_ids: Vec<String>,
+        lines: LineIndex<'c>,
     ) -> Renderer<'c> {
         let mut abbrs: Vec<(&str, &str)> = pre
             .abbreviations
@@ -1149,7 +1232,6 @@ impl<'c> Renderer<'c> {
         Renderer {
             cx,
             pre,
-            src,
             out: String::with_capacity(pre.text.len() * 3 / 2),
             after_open: false,
             plain: None,
@@ -1181,7 +1263,8 @@ impl<'c> Renderer<'c> {
             footnote_by_label: HashMap::new(),
             abbrs,
             abbr_first,
-            line_starts: None,
+            lines,
+            untrusted: false,
         }
     }
 
@@ -1220,6 +1303,7 @@ impl<'c> Renderer<'c> {
             front_matter: pre.front_matter.clone(),
             has_diagrams: self.has_diagrams,
             problems,
+            needs_sanitizing: self.untrusted,
         }
     }
 
@@ -1666,14 +1750,16 @@ impl<'c> Renderer<'c> {
     // -- links and images (§4) -------------------------------------------------
 
     fn resolve(&mut self, target: &str, kind: LinkKind, pos: usize) -> String {
-        match self.cx.links.resolve(target, kind) {
+        let url = match self.cx.links.resolve(target, kind) {
             Resolved::Rewritten(url) => url,
             Resolved::Unchanged => target.to_string(),
             Resolved::Problem(problem, message) => {
                 self.problem_at(pos, problem, message);
                 target.to_string()
             }
-        }
+        };
+        self.untrusted |= !trusted_url(&url);
+        url
     }
 
     fn link(
@@ -1739,16 +1825,7 @@ impl<'c> Renderer<'c> {
     }
 
     fn problem_at(&mut self, pos: usize, kind: ProblemKind, message: String) {
-        let text = self.src;
-        let starts = self.line_starts.get_or_insert_with(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
-        let index = match starts.binary_search(&pos) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
+        let index = self.lines.line(pos);
         let (line, file) = self
             .pre
             .line_map
@@ -1988,6 +2065,7 @@ impl<'c> Renderer<'c> {
                 self.inline(close);
             }
             TokKind::Url | TokKind::Www => {
+                self.untrusted |= !trusted_url(span);
                 self.out.push_str("<a href=\"");
                 if matches!(tok.kind, TokKind::Www) {
                     self.out.push_str("http://");
