@@ -12,6 +12,9 @@ use std::sync::Mutex;
 use super::highlight::FenceOptions;
 use super::markdown::CodeHighlighter;
 
+const MARK: &str = "data-backlot-code=\"";
+const BLOCK_TAG: &str = "<pre ";
+const INLINE_TAG: &str = "<code ";
 const BLOCK: &str = "<pre data-backlot-code=\"";
 const INLINE: &str = "<code data-backlot-code=\"";
 
@@ -43,18 +46,19 @@ impl<'a> Splicer<'a> {
         let mut out =
             String::with_capacity(sanitized.len() + pieces.iter().map(String::len).sum::<usize>());
         let mut rest = sanitized;
-        loop {
-            let next = [BLOCK, INLINE]
-                .iter()
-                .filter_map(|m| rest.find(m).map(|at| (at, *m)))
-                .min_by_key(|(at, _)| *at);
-            let Some((at, marker)) = next else { break };
-            let after = &rest[at + marker.len()..];
-            let close = if marker == BLOCK {
-                "\"></pre>"
+        // One search for the attribute both markers share; the tag before
+        // it says which marker it is.
+        while let Some(found) = rest.find(MARK) {
+            let (at, marker, close) = if rest[..found].ends_with(BLOCK_TAG) {
+                (found - BLOCK_TAG.len(), BLOCK, "\"></pre>")
+            } else if rest[..found].ends_with(INLINE_TAG) {
+                (found - INLINE_TAG.len(), INLINE, "\"></code>")
             } else {
-                "\"></code>"
+                out.push_str(&rest[..found + MARK.len()]);
+                rest = &rest[found + MARK.len()..];
+                continue;
             };
+            let after = &rest[at + marker.len()..];
             let parsed = after
                 .find(close)
                 .and_then(|end| Some((after[..end].parse::<usize>().ok()?, end)));
@@ -124,6 +128,13 @@ mod tests {
         assert_eq!(
             out,
             "<pre data-backlot-code=\"7\"></pre><pre data-backlot-code=\"x"
+        );
+        // The attribute on any other element is the author's: left as is.
+        let inline = splicer.inline("py", "y").unwrap();
+        let page = format!("<div data-backlot-code=\"0\"></div>{inline}");
+        assert_eq!(
+            splicer.splice(&page),
+            "<div data-backlot-code=\"0\"></div><code class=\"highlight\">y</code>"
         );
     }
 }
