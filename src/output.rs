@@ -165,6 +165,28 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     }
 }
 
+/// A value as JSON text safe to embed in HTML or JavaScript: `<`, `>`, `&`,
+/// U+2028 and U+2029 become `\uXXXX`. The JSON means the same, but no
+/// field can close a `<script>` element, open an HTML comment, or end a
+/// JavaScript line, even if a file is served with the wrong content type.
+/// serde_json never writes these characters outside strings, so replacing
+/// them anywhere is exact.
+pub fn script_json(value: &(impl serde::Serialize + ?Sized)) -> String {
+    let json = serde_json::to_string(value).expect("JSON values always serialize");
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

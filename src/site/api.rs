@@ -1,7 +1,7 @@
 //! Data files: the JSON API in Backstage's response shapes, the catalog
 //! index data script, the sitemap.
 //!
-//! Every JSON text written here goes through [`escape_for_script`]: `<`,
+//! Every JSON text written here goes through [`script_json`]: `<`,
 //! `>`, `&`, U+2028 and U+2029 become `\uXXXX`. The JSON means the same, but
 //! no field can close a `<script>` element, open an HTML comment, or end a
 //! JavaScript line, even if a file is served with the wrong content type.
@@ -19,26 +19,8 @@ const INDEX_GLOBAL: &str = "BACKLOT_CATALOG";
 /// Descriptions in the index data are cut to this many characters.
 const INDEX_DESCRIPTION_CHARS: usize = 200;
 
-/// Escapes a JSON text for embedding in HTML or JavaScript (see module doc).
-/// Only valid inside JSON strings; serde_json never writes these characters
-/// outside strings, so replacing them anywhere is exact.
-pub(super) fn escape_for_script(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn to_json_text(value: &impl Serialize) -> String {
-    escape_for_script(&serde_json::to_string(value).expect("JSON values always serialize"))
+    crate::output::script_json(value)
 }
 
 /// `api/catalog/entities.json` (every entity) and one

@@ -241,7 +241,7 @@ pub(super) fn docs_files(site: &Site) -> Vec<(String, Vec<u8>)> {
 fn redirect_page(target: &str) -> String {
     let mut escaped = String::with_capacity(target.len());
     crate::docs::highlight::escape_into(&mut escaped, target, true);
-    let js = super::api::escape_for_script(&serde_json::to_string(target).unwrap_or_default());
+    let js = crate::output::script_json(target);
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirecting...</title>\
 <link rel=\"canonical\" href=\"{escaped}\"><meta http-equiv=\"refresh\" content=\"0; url={escaped}\">\
