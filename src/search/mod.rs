@@ -19,16 +19,29 @@
 //!
 //! # Files (the contract with the browser script)
 //!
-//! All JSON, keys sorted, byte-identical for the same input.
+//! Every file is a script calling `__backlotSearch(path, data)` with its
+//! path under `search/` and a JSON value (keys sorted, byte-identical for
+//! the same input). Scripts, not JSON: a portal opened from disk (file://)
+//! cannot `fetch` files, but it can add `<script>` elements, and both ways
+//! transfer the same bytes. Below, each file's JSON value.
 //!
-//! `search/meta.json`:
+//! `search/meta.js`:
 //! ```json
-//! {"version":1,"docCount":1234,"docChunkSize":100,"docChunks":13,
+//! {"version":2,"docCount":1234,"docChunkSize":100,"docChunks":13,
 //!  "scoreScale":100,"exactNameBonus":1000.0,"maxPostingsPerTerm":2000,
 //!  "fields":{"body":1.0,"facets":2.0,"heading":5.0,"title":10.0},
 //!  "tokenizer":"backlot-1 (elasticlunr en: lunr stop words, Porter stemmer)",
-//!  "shards":{"ar":"ar.json","co":"co.json","com":"com.json","é":"_e9_.json"}}
+//!  "stopWords":["a","able",…],
+//!  "facets":{"kind":[["Component",12],["Docs",40]],"lifecycle":[…],"owner":[…],"type":[…]},
+//!  "shards":{"ar":"ar.js","co":"co.js","com":"com.js","é":"_e9_.js"}}
 //! ```
+//! `facets` lists each facet's values (sorted) with how many documents
+//! have them, for the filter lists of the search page.
+//!
+//! `search/facets/<facet>/<i>.js`: `{"ids":[3,17,…]}`, every document
+//! (ascending ids) whose `<facet>` is value `i` of that list. A filter
+//! loads only the lists of the values selected.
+//!
 //! `search/terms/<file>` (a value of `shards`):
 //! `{"prefix":"ar","terms":{"artist":[[17,1534],[3,210]],…}}` — term →
 //! postings `[doc id, score]`, best first. Scores are integers: the final
@@ -36,7 +49,7 @@
 //! normalisation, the document's boost and the exact-name bonus, so the
 //! browser only adds them up.
 //!
-//! `search/docs/<n>.json` holds documents `n × docChunkSize ..`:
+//! `search/docs/<n>.js` holds documents `n × docChunkSize ..`:
 //! `{"offset":0,"docs":[{"title":…,"heading":…,"url":…,"kind":"entity"|
 //! "docSection"|"api","entity":"component:default/x","entityKind":
 //! "Component","snippet":…,"facets":{"kind":…,"owner":…}}]}`; `heading` is
@@ -46,14 +59,19 @@
 //! # Querying (what the browser does; `tests::search` is the reference)
 //!
 //! 1. Terms = [`query_terms`]: [`tokenize`] the query, then add its
-//!    [`name_key`] (letters and digits joined, stemmed).
+//!    [`name_term`] (`=` and the letters and digits joined, stemmed).
 //! 2. For each term, the shard is the *longest* key of `shards` that is a
-//!    prefix of the term (by characters); no such key → no matches. Fetch
+//!    prefix of the term (by characters; a name term without its `=`: see
+//!    [`shard_key`]); no such key → no matches. Fetch
 //!    it once, look the term up exactly (prefix completion of the last word
 //!    may scan the same shard's keys).
-//! 3. A document's score is the sum of its postings' scores; rank by score
-//!    descending, then doc id ascending.
-//! 4. Fetch `docs/⌊id / docChunkSize⌋.json` for the results shown.
+//! 3. A document's score is the sum of its postings' scores, times the
+//!    square of the share of the query's words (split at whitespace, each
+//!    the group of its tokens; stop-word-only words do not count) that it
+//!    matches when there are several; rank by score descending, then doc
+//!    id ascending. (The browser also completes the last word while it is
+//!    typed: terms of the same shards that start with it, at half weight.)
+//! 4. Fetch `docs/⌊id / docChunkSize⌋.js` for the results shown.
 //!
 //! Tokenisation (mirror it exactly): split on anything that is not a
 //! letter, digit, `-`, `_` or `.`; split each chunk on `-`, `_`, `.` and
@@ -77,17 +95,19 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use html::{Section, sections_of};
-pub use tokenize::{name_key, query_terms, tokenize};
+pub use tokenize::{NAME_MARK, name_key, name_term, query_terms, stop_words, tokenize};
 
 /// Bumped whenever a file's shape or the tokenizer changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The global function every index file calls.
+pub const LOADER: &str = "__backlotSearch";
 /// Field boosts: title ×10, heading ×5, facets ×2, body ×1.
 pub const TITLE_BOOST: f32 = 10.0;
 pub const HEADING_BOOST: f32 = 5.0;
 pub const FACET_BOOST: f32 = 2.0;
 pub const BODY_BOOST: f32 = 1.0;
 /// Added (before the document's boost) when a query term is the
-/// [`name_key`] of an entity's name or title: exact names rank first.
+/// [`name_term`] of an entity's name or title: exact names rank first.
 pub const EXACT_NAME_BONUS: f32 = 1000.0;
 /// Scores are stored as integers: score × this.
 pub const SCORE_SCALE: f32 = 100.0;
@@ -205,7 +225,10 @@ fn analyze(doc: &SearchDoc) -> Analyzed {
     let mut names = Vec::new();
     if doc.kind == DocKind::Entity {
         let name = doc.entity_ref.rsplit([':', '/']).next().unwrap_or("");
-        for key in [name_key(&doc.title), name_key(name)].into_iter().flatten() {
+        for key in [name_term(&doc.title), name_term(name)]
+            .into_iter()
+            .flatten()
+        {
             if !names.contains(&key) {
                 tf.entry(key.clone()).or_default();
                 names.push(key);
@@ -227,6 +250,8 @@ struct Meta<'a> {
     max_postings_per_term: usize,
     fields: BTreeMap<&'static str, f32>,
     tokenizer: &'static str,
+    stop_words: Vec<&'static str>,
+    facets: BTreeMap<&'static str, Vec<(&'a str, usize)>>,
     shards: &'a BTreeMap<String, String>,
 }
 
@@ -281,7 +306,14 @@ fn shard_file(prefix: &str) -> String {
             name.push_str(&format!("_{:x}_", c as u32));
         }
     }
-    name + ".json"
+    name + ".js"
+}
+
+/// What decides a term's shard: the term, without the [`NAME_MARK`] of a
+/// name term, which so lives in the shard of the same word (a one-word
+/// query loads one shard).
+pub fn shard_key(term: &str) -> &str {
+    term.strip_prefix(NAME_MARK).unwrap_or(term)
 }
 
 fn char_prefix(term: &str, n: usize) -> &str {
@@ -305,11 +337,11 @@ fn assign_shards<'t>(
     let mut own = Vec::new();
     let mut groups: BTreeMap<&str, Vec<(&str, usize)>> = BTreeMap::new();
     for (term, size) in terms {
-        if term.chars().count() < n {
+        if shard_key(term).chars().count() < n {
             own.push(term);
         } else {
             groups
-                .entry(char_prefix(term, n))
+                .entry(char_prefix(shard_key(term), n))
                 .or_default()
                 .push((term, size));
         }
@@ -322,8 +354,19 @@ fn assign_shards<'t>(
     }
 }
 
-fn json(value: &impl Serialize) -> Vec<u8> {
-    serde_json::to_vec(value).expect("search index values serialize")
+/// A file of the index: `__backlotSearch("<path>",<json>);`, the JSON
+/// safe for scripts (`output::script_json`: no `<`, `>` or `&` even in
+/// text from repositories).
+fn script(path: &str, value: &impl Serialize) -> (String, Vec<u8>) {
+    let json = crate::output::script_json(value);
+    let mut out = String::with_capacity(json.len() + LOADER.len() + path.len() + 8);
+    out.push_str(LOADER);
+    out.push('(');
+    out.push_str(&crate::output::script_json(path));
+    out.push(',');
+    out.push_str(&json);
+    out.push_str(");\n");
+    (format!("search/{path}"), out.into_bytes())
 }
 
 /// Builds the search index files from `docs`. Documents are numbered in
@@ -390,7 +433,7 @@ pub fn build_index(docs: &[SearchDoc], options: &IndexOptions) -> SearchIndex {
                 .map(|(i, s)| digits(*i) + digits(*s) + 4)
                 .sum::<usize>();
         by_prefix
-            .entry(char_prefix(term, 2))
+            .entry(char_prefix(shard_key(term), 2))
             .or_default()
             .push((term, size));
     }
@@ -413,9 +456,9 @@ pub fn build_index(docs: &[SearchDoc], options: &IndexOptions) -> SearchIndex {
             prefix,
             terms: terms.iter().map(|t| (*t, postings[t].as_slice())).collect(),
         };
-        let bytes = json(&shard);
+        let (path, bytes) = script(&format!("terms/{file}"), &shard);
         stats.shard_bytes.insert(prefix.to_string(), bytes.len());
-        files.push((format!("search/terms/{file}"), bytes));
+        files.push((path, bytes));
         shard_files.insert(prefix.to_string(), file);
     }
 
@@ -437,18 +480,29 @@ pub fn build_index(docs: &[SearchDoc], options: &IndexOptions) -> SearchIndex {
                     facets: &d.facets,
                 })
                 .collect();
-            (
-                format!("search/docs/{c}.json"),
-                json(&DocChunk {
+            script(
+                &format!("docs/{c}.js"),
+                &DocChunk {
                     offset: c * chunk_size,
                     docs,
-                }),
+                },
             )
         })
         .collect();
     let doc_chunks = chunks.len();
     stats.doc_store_bytes = chunks.iter().map(|c| c.1.len()).sum();
     files.extend(chunks);
+
+    let facets = facet_ids(&order);
+    for (facet, values) in &facets {
+        for (i, (_, ids)) in values.iter().enumerate() {
+            #[derive(Serialize)]
+            struct Ids<'a> {
+                ids: &'a [u32],
+            }
+            files.push(script(&format!("facets/{facet}/{i}.js"), &Ids { ids }));
+        }
+    }
 
     let meta = Meta {
         version: FORMAT_VERSION,
@@ -465,14 +519,43 @@ pub fn build_index(docs: &[SearchDoc], options: &IndexOptions) -> SearchIndex {
             ("facets", FACET_BOOST),
         ]),
         tokenizer: "backlot-1 (elasticlunr en: lunr stop words, Porter stemmer)",
+        stop_words: stop_words(),
+        facets: facets
+            .iter()
+            .map(|(facet, values)| {
+                let counted = values.iter().map(|(v, ids)| (*v, ids.len())).collect();
+                (*facet, counted)
+            })
+            .collect(),
         shards: &shard_files,
     };
-    let meta = json(&meta);
+    let (path, meta) = script("meta.js", &meta);
     stats.meta_bytes = meta.len();
-    files.push(("search/meta.json".to_string(), meta));
+    files.push((path, meta));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     stats.total_bytes = files.iter().map(|f| f.1.len()).sum();
     SearchIndex { files, stats }
+}
+
+/// The facets the search page filters by, and how many documents have
+/// each value.
+pub const FACETS: [&str; 4] = ["kind", "type", "owner", "lifecycle"];
+
+/// Per facet, its values (sorted) and the ids of the documents with each.
+type FacetIds<'d> = BTreeMap<&'static str, Vec<(&'d str, Vec<u32>)>>;
+
+fn facet_ids<'d>(docs: &[&'d SearchDoc]) -> FacetIds<'d> {
+    let mut out = FacetIds::new();
+    for facet in FACETS {
+        let mut values: BTreeMap<&'d str, Vec<u32>> = BTreeMap::new();
+        for (id, doc) in docs.iter().enumerate() {
+            if let Some(value) = doc.facets.get(facet) {
+                values.entry(value).or_default().push(id as u32);
+            }
+        }
+        out.insert(facet, values.into_iter().collect());
+    }
+    out
 }
 
 fn digits(n: u32) -> usize {

@@ -21,6 +21,19 @@ fn doc(kind: DocKind, title: &str, heading: Option<&str>, text: &str, url: &str)
     }
 }
 
+/// The JSON value of an index file (`__backlotSearch("<path>",<json>);`),
+/// checking the path it announces.
+pub(super) fn script_value(path: &str, bytes: &[u8]) -> Value {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let own = path.strip_prefix("search/").unwrap();
+    let head = format!("{LOADER}({own:?},");
+    let body = text
+        .strip_prefix(head.as_str())
+        .and_then(|t| t.strip_suffix(");\n"))
+        .unwrap_or_else(|| panic!("{path} is not a loader script: {text:.80}"));
+    serde_json::from_str(body).unwrap()
+}
+
 /// What the browser will do (see the module docs): the ranked URLs and the
 /// term shards fetched.
 fn search(files: &[(String, Vec<u8>)], query: &str) -> (Vec<String>, BTreeSet<String>) {
@@ -30,16 +43,22 @@ fn search(files: &[(String, Vec<u8>)], query: &str) -> (Vec<String>, BTreeSet<St
             .find(|f| f.0 == path)
             .unwrap_or_else(|| panic!("{path}"))
             .1;
-        serde_json::from_slice(bytes).unwrap()
+        script_value(path, bytes)
     };
-    let meta = file("search/meta.json");
+    let meta = file("search/meta.js");
     let shards = meta["shards"].as_object().unwrap();
     let mut touched = BTreeSet::new();
-    let mut scores: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut scores: BTreeMap<u64, f64> = BTreeMap::new();
+    let mut hits: BTreeMap<u64, BTreeSet<usize>> = BTreeMap::new();
+    let groups: Vec<Vec<String>> = query
+        .split_whitespace()
+        .map(tokenize)
+        .filter(|g| !g.is_empty())
+        .collect();
     for term in query_terms(query) {
         let Some((_, shard_file)) = shards
             .iter()
-            .filter(|(prefix, _)| term.starts_with(prefix.as_str()))
+            .filter(|(prefix, _)| shard_key(&term).starts_with(prefix.as_str()))
             .max_by_key(|(prefix, _)| prefix.chars().count())
         else {
             continue;
@@ -47,18 +66,28 @@ fn search(files: &[(String, Vec<u8>)], query: &str) -> (Vec<String>, BTreeSet<St
         let path = format!("search/terms/{}", shard_file.as_str().unwrap());
         let shard = file(&path);
         touched.insert(path);
+        let group = groups.iter().position(|g| g.contains(&term));
         for posting in shard["terms"][&term].as_array().into_iter().flatten() {
-            *scores.entry(posting[0].as_u64().unwrap()).or_default() +=
-                posting[1].as_u64().unwrap();
+            let id = posting[0].as_u64().unwrap();
+            *scores.entry(id).or_default() += posting[1].as_u64().unwrap() as f64;
+            if let Some(g) = group {
+                hits.entry(id).or_default().insert(g);
+            }
         }
     }
-    let mut ranked: Vec<(u64, u64)> = scores.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if groups.len() > 1 {
+        for (id, score) in scores.iter_mut() {
+            let share = hits.get(id).map_or(0, BTreeSet::len) as f64 / groups.len() as f64;
+            *score *= share * share;
+        }
+    }
+    let mut ranked: Vec<(u64, f64)> = scores.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let chunk = meta["docChunkSize"].as_u64().unwrap();
     let urls = ranked
         .iter()
         .map(|(id, _)| {
-            let docs = file(&format!("search/docs/{}.json", id / chunk));
+            let docs = file(&format!("search/docs/{}.js", id / chunk));
             let offset = docs["offset"].as_u64().unwrap();
             docs["docs"][(id - offset) as usize]["url"]
                 .as_str()
@@ -192,7 +221,7 @@ fn a_one_word_query_touches_one_term_shard_even_when_shards_split() {
     // Only single-term shards may exceed the budget.
     for (path, bytes) in &index.files {
         if path.starts_with("search/terms/") && bytes.len() > 2000 {
-            let shard: Value = serde_json::from_slice(bytes).unwrap();
+            let shard = script_value(path, bytes);
             assert_eq!(shard["terms"].as_object().unwrap().len(), 1, "{path}");
         }
     }
@@ -240,7 +269,7 @@ fn output_is_deterministic_and_independent_of_input_order() {
     assert_eq!(a.files, b.files);
     assert_eq!(a.stats, b.stats);
     let paths: Vec<&str> = a.files.iter().map(|f| f.0.as_str()).collect();
-    assert!(paths.contains(&"search/meta.json") && paths.contains(&"search/docs/0.json"));
+    assert!(paths.contains(&"search/meta.js") && paths.contains(&"search/docs/0.js"));
     assert_eq!(
         a.stats.total_bytes,
         a.files.iter().map(|f| f.1.len()).sum::<usize>()
@@ -258,38 +287,29 @@ fn doc_store_and_meta_shapes() {
             ..IndexOptions::default()
         },
     );
-    let meta: Value = serde_json::from_slice(
-        &index
-            .files
-            .iter()
-            .find(|f| f.0 == "search/meta.json")
+    let file =
+        |path: &str| script_value(path, &index.files.iter().find(|f| f.0 == path).unwrap().1);
+    let meta = file("search/meta.js");
+    assert_eq!(meta["version"], FORMAT_VERSION);
+    assert_eq!(meta["facets"]["owner"], serde_json::json!([["team-a", 7]]));
+    assert_eq!(
+        file("search/facets/owner/0.js")["ids"],
+        serde_json::json!([0, 1, 2, 3, 4, 5, 6])
+    );
+    assert!(
+        meta["stopWords"]
+            .as_array()
             .unwrap()
-            .1,
-    )
-    .unwrap();
-    assert_eq!(meta["version"], 1);
+            .contains(&Value::from("the"))
+    );
     assert_eq!(meta["docCount"], 7);
     assert_eq!(meta["docChunks"], 3);
     assert_eq!(meta["fields"]["title"], 10.0);
-    let chunk: Value = serde_json::from_slice(
-        &index
-            .files
-            .iter()
-            .find(|f| f.0 == "search/docs/1.json")
-            .unwrap()
-            .1,
-    )
-    .unwrap();
+    let chunk = file("search/docs/1.js");
     assert_eq!(chunk["offset"], 3);
     let all: Vec<Value> = (0..3)
         .flat_map(|c| {
-            let bytes = &index
-                .files
-                .iter()
-                .find(|f| f.0 == format!("search/docs/{c}.json"))
-                .unwrap()
-                .1;
-            serde_json::from_slice::<Value>(bytes).unwrap()["docs"]
+            file(&format!("search/docs/{c}.js"))["docs"]
                 .as_array()
                 .unwrap()
                 .clone()
@@ -317,6 +337,6 @@ fn doc_store_and_meta_shapes() {
 
 #[test]
 fn shard_file_names_are_ascii() {
-    assert_eq!(shard_file("ar"), "ar.json");
-    assert_eq!(shard_file("é1"), "_e9_1.json");
+    assert_eq!(shard_file("ar"), "ar.js");
+    assert_eq!(shard_file("é1"), "_e9_1.js");
 }

@@ -21,16 +21,30 @@ pub fn normalize(token: &str) -> Option<String> {
     if token.is_empty() || token.chars().count() > MAX_TOKEN_CHARS {
         return None;
     }
+    // The stop words are ASCII, and the pipeline's trimmer would cut
+    // non-ASCII letters off (`日本` to nothing, `café` to `caf`).
+    if !token.is_ascii() {
+        return Some(token.to_string());
+    }
     let out = PIPELINE.with(|p| p.run(vec![token.to_string()]));
-    let stemmed = out.into_iter().next()?;
-    if stemmed.is_empty() {
-        return None;
-    }
-    if token.is_ascii() {
-        Some(stemmed)
-    } else {
-        Some(token.to_string())
-    }
+    out.into_iter().next().filter(|t| !t.is_empty())
+}
+
+/// lunr's English stop words as elasticlunr's pipeline drops them, for the
+/// browser (written into the index's meta file so that the two can never
+/// differ).
+pub fn stop_words() -> Vec<&'static str> {
+    const CANDIDATES: &str = "a able about across after all almost also am among an and any are \
+        as at be because been but by can cannot could dear did do does either else ever every \
+        for from get got had has have he her hers him his how however i if in into is it its \
+        just least let like likely may me might most must my neither no nor not of off often on \
+        only or other our own rather said say says she should since so some than that the their \
+        them then there these they this tis to too twas us wants was we were what when where \
+        which while who whom why will with would yet you your";
+    CANDIDATES
+        .split_ascii_whitespace()
+        .filter(|w| normalize(w).is_none())
+        .collect()
 }
 
 /// Splits one separator-free word into its camelCase parts:
@@ -105,11 +119,22 @@ pub fn name_key(name: &str) -> Option<String> {
     })
 }
 
-/// The terms of a query: its tokens plus its `name_key` (deduplicated, in
-/// order), so `artist lookup` also finds the entity named `artist-lookup`.
+/// Starts the index term of a [`name_key`]: tokens never contain it, so a
+/// name term is only ever matched whole (prefix completion of a word being
+/// typed cannot reach the exact-name bonus).
+pub const NAME_MARK: char = '=';
+
+/// The index term carrying the exact-name bonus: `=` + [`name_key`].
+pub fn name_term(name: &str) -> Option<String> {
+    name_key(name).map(|key| format!("{NAME_MARK}{key}"))
+}
+
+/// The terms of a query: its tokens plus its [`name_term`] (deduplicated,
+/// in order), so `artist lookup` also finds the entity named
+/// `artist-lookup` first.
 pub fn query_terms(query: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
-    for t in tokenize(query).into_iter().chain(name_key(query)) {
+    for t in tokenize(query).into_iter().chain(name_term(query)) {
         if !terms.contains(&t) {
             terms.push(t);
         }
@@ -159,6 +184,18 @@ mod tests {
             toks("Café Über-Größe"),
             ["café", "über", "größe", "übergröße"]
         );
+        // Scripts without ASCII letters are words too (the pipeline's
+        // trimmer would have emptied them).
+        assert_eq!(toks("日本語 docs Привет"), ["日本語", "doc", "привет"]);
+    }
+
+    #[test]
+    fn stop_words_are_the_pipelines() {
+        let stop = stop_words();
+        assert!(stop.len() > 100 && stop.contains(&"the") && !stop.contains(&"service"));
+        for w in &stop {
+            assert_eq!(normalize(w), None, "{w}");
+        }
     }
 
     #[test]
@@ -173,12 +210,12 @@ mod tests {
         assert_eq!(name_key("artist-lookup"), name_key("artistLookup"));
         assert_eq!(
             query_terms("artist lookup"),
-            ["artist", "lookup", "artistlookup"]
+            ["artist", "lookup", "=artistlookup"]
         );
         assert_eq!(
             query_terms("artist-lookup"),
-            ["artist", "lookup", "artistlookup"]
+            ["artist", "lookup", "artistlookup", "=artistlookup"]
         );
-        assert_eq!(query_terms("artists"), ["artist"]);
+        assert_eq!(query_terms("artists"), ["artist", "=artist"]);
     }
 }
