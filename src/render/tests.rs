@@ -190,8 +190,9 @@ fn hostile_content_never_survives() {
             for payload in PAYLOADS.iter().filter(|p| **p != "javascript:alert(1)") {
                 assert!(!body.contains(payload), "{path} contains {payload}");
             }
-            // Our own scripts only: the file:// fix, and on the catalog page the data and catalog.js.
-            let scripts = if path == "catalog/index.html" { 3 } else { 1 };
+            // Our own scripts only: the file:// fix and search.js, and on
+            // the catalog page the data and catalog.js.
+            let scripts = if path == "catalog/index.html" { 4 } else { 2 };
             assert_eq!(
                 body.matches("<script").count(),
                 scripts,

@@ -52,6 +52,7 @@ const DEFAULT_THEME: &[(&str, &[u8])] = &[
     embed!("templates/location.html"),
     embed!("templates/docs.html"),
     embed!("templates/docs_index.html"),
+    embed!("templates/search.html"),
     embed!("templates/partials/about.html"),
     embed!("templates/partials/annotations.html"),
     embed!("templates/partials/problems.html"),
@@ -59,6 +60,7 @@ const DEFAULT_THEME: &[(&str, &[u8])] = &[
     embed!("static/backlot.css"),
     embed!("static/catalog.js"),
     embed!("static/docs.css"),
+    embed!("static/search.js"),
 ];
 
 /// Where a theme file came from, for error messages.

@@ -19,6 +19,7 @@ mod docs;
 mod entity;
 mod lists;
 mod org;
+pub mod search;
 pub mod urls;
 pub mod views;
 
@@ -65,6 +66,8 @@ pub enum PageKind {
     },
     Entity(EntityId),
     DocsIndex,
+    /// The full search page (`search/`).
+    Search,
     /// Page `page` of docs site `site`.
     Doc {
         site: usize,
@@ -83,6 +86,7 @@ pub enum PageView {
     Entity(Box<views::EntityPage>),
     Docs(Box<views::DocsPage>),
     DocsIndex(views::DocsIndexPage),
+    Search(views::SearchPage),
 }
 
 /// A kind present in the catalog.
@@ -185,6 +189,11 @@ impl<'a> Site<'a> {
             template: "docs_index.html",
             kind: PageKind::DocsIndex,
         });
+        pages.push(PageSpec {
+            path: urls::SEARCH.into(),
+            template: "search.html",
+            kind: PageKind::Search,
+        });
         for (s, site) in self.docs.iter().enumerate() {
             let dir = urls::docs_dir(&site.entity);
             for (p, page) in site.pages.iter().enumerate() {
@@ -211,6 +220,10 @@ impl<'a> Site<'a> {
             }
             PageKind::Entity(id) => PageView::Entity(Box::new(entity::entity_page(self, from, id))),
             PageKind::DocsIndex => PageView::DocsIndex(docs::index_page(self, from)),
+            PageKind::Search => PageView::Search(views::SearchPage {
+                catalog: urls::href(from, urls::CATALOG_INDEX),
+                docs: urls::href(from, urls::DOCS_INDEX),
+            }),
             PageKind::Doc { site, page } => {
                 PageView::Docs(Box::new(docs::docs_page(self, from, site, page, assets)))
             }
@@ -227,6 +240,7 @@ impl<'a> Site<'a> {
             api::index_script(self).into_bytes(),
         ));
         files.extend(docs::docs_files(self));
+        files.extend(search::search_files(self));
         if let Some(base) = &self.config.base_url {
             let pages = self.pages();
             files.push((
@@ -243,6 +257,7 @@ impl<'a> Site<'a> {
             PageKind::Home => "home",
             PageKind::Health => "health",
             PageKind::DocsIndex | PageKind::Doc { .. } => "docs",
+            PageKind::Search => "search",
             _ => "catalog",
         };
         SiteView {
@@ -253,6 +268,7 @@ impl<'a> Site<'a> {
                 catalog: urls::href(from, urls::CATALOG_INDEX),
                 docs: urls::href(from, urls::DOCS_INDEX),
                 health: urls::href(from, urls::HEALTH),
+                search: urls::href(from, urls::SEARCH),
                 api: urls::href(from, urls::API_ENTITIES),
             },
             section,
@@ -260,7 +276,8 @@ impl<'a> Site<'a> {
                 PageKind::Home
                 | PageKind::CatalogIndex
                 | PageKind::Health
-                | PageKind::DocsIndex => "page",
+                | PageKind::DocsIndex
+                | PageKind::Search => "page",
                 _ => "true",
             },
             canonical: self

@@ -38,6 +38,8 @@ pub const API_ENTITIES: &str = "api/catalog/entities.json";
 pub const SITEMAP: &str = "sitemap.xml";
 /// The list of documented entities.
 pub const DOCS_INDEX: &str = "docs/index.html";
+/// The full search page; the index it reads is under `search/` too.
+pub const SEARCH: &str = "search/index.html";
 /// Rows per page of the static (no-JavaScript) per-kind lists.
 pub const KIND_PAGE_SIZE: usize = 100;
 

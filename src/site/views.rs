@@ -54,6 +54,9 @@ pub struct Nav {
     /// The documentation index (`docs/`).
     pub docs: String,
     pub health: String,
+    /// The full search page (`search/`); the header's search form submits
+    /// to it.
+    pub search: String,
     /// The JSON API (`api/catalog/entities.json`).
     pub api: String,
 }
@@ -505,4 +508,12 @@ pub struct DocsIndexItem {
     pub description: Option<String>,
     pub href: String,
     pub entity: EntityLink,
+}
+
+/// The full search page. Results come from the browser; without
+/// JavaScript the page points at the catalog and the docs instead.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    pub catalog: String,
+    pub docs: String,
 }
