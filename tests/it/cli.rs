@@ -202,9 +202,8 @@ impl TapParent for std::path::PathBuf {
 // Issue #2: serve builds, then serves the portal on 127.0.0.1 only.
 #[test]
 fn serve_answers_on_loopback() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::net::TcpStream;
-    use std::process::Stdio;
 
     let dir = tree(&[
         ("backlot.yaml", CONFIG),
@@ -213,28 +212,8 @@ fn serve_answers_on_loopback() {
             &format!("{TEAM}---\n{COMPONENT}"),
         ),
     ]);
-    let mut child = backlot(dir.path())
-        .args(["serve", "--port", "0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut addr = None;
-    let mut line = String::new();
-    for _ in 0..20 {
-        line.clear();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = line.trim().strip_prefix("serving on http://") {
-            addr = Some(rest.split('/').next().unwrap().to_string());
-            break;
-        }
-    }
-    let addr = addr.unwrap_or_else(|| {
-        let _ = child.kill();
-        panic!("no 'serving on' line; last line: {line}")
-    });
+    let served = crate::support::serve(dir.path());
+    let addr = served.addr.clone();
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     let get = |path: &str| {
         let mut stream = TcpStream::connect(&addr).unwrap();
@@ -246,8 +225,7 @@ fn serve_answers_on_loopback() {
     let page = get("/catalog/default/component/web/");
     let folder = get("/catalog/default/component/web");
     let missing = get("/../../etc/passwd");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(served);
     assert!(
         page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"),
         "{page}"

@@ -9,5 +9,7 @@ mod catalog;
 mod cli;
 mod conformance;
 mod docs;
+mod search;
 mod site;
 mod techdocs;
+mod webdriver;

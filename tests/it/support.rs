@@ -1,8 +1,9 @@
 //! The fixture driver: build a portal from a folder, in-process or through
 //! the real binary, and look at what came out.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use backlot::diag::{Code, Diagnostic};
 use backlot::output::OutputSet;
@@ -117,4 +118,55 @@ pub fn backlot(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_backlot"));
     cmd.current_dir(dir).env_remove("CI").env("NO_COLOR", "1");
     cmd
+}
+
+/// `backlot serve --port 0` running in `dir`, killed when dropped.
+pub struct Served {
+    child: Child,
+    /// `127.0.0.1:<port>`, from the "serving on" line.
+    pub addr: String,
+}
+
+impl Served {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` in `dir` and waits until it says where it listens.
+pub fn serve(dir: &Path) -> Served {
+    let mut child = backlot(dir)
+        .args(["serve", "--port", "0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..50 {
+        line.clear();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("serving on http://") {
+            let addr = rest.split('/').next().unwrap().to_string();
+            // Keep draining stderr so the server never blocks on a full pipe.
+            std::thread::spawn(move || {
+                let mut sink = String::new();
+                while stderr.read_line(&mut sink).is_ok_and(|n| n > 0) {
+                    sink.clear();
+                }
+            });
+            return Served { child, addr };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("no 'serving on' line; last line: {line}")
 }
