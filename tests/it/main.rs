@@ -9,5 +9,6 @@ mod catalog;
 mod cli;
 mod conformance;
 mod docs;
+mod last_updated;
 mod site;
 mod techdocs;
