@@ -54,6 +54,9 @@ pub struct DocsConfig {
     /// Keep highlighted code between builds in `.backlot-cache/` next to
     /// backlot.yaml. Default: true.
     pub cache: bool,
+    /// Show when each page's file was last committed, from the git
+    /// repository holding the docs. Default: true.
+    pub last_updated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +108,7 @@ impl Config {
             docs: DocsConfig {
                 allowed_iframe_hosts: Vec::new(),
                 cache: true,
+                last_updated: true,
             },
             root: root.into(),
         }
@@ -266,7 +270,12 @@ fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
     let Some(map) = mapping(node, "docs", diags) else {
         return;
     };
-    check_keys(map, &["allowed_iframe_hosts", "cache"], "docs.", diags);
+    check_keys(
+        map,
+        &["allowed_iframe_hosts", "cache", "last_updated"],
+        "docs.",
+        diags,
+    );
     if let Some(list) = map
         .get("allowed_iframe_hosts")
         .and_then(|n| sequence(n, "docs.allowed_iframe_hosts", diags))
@@ -277,19 +286,10 @@ fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
             .collect();
     }
     if let Some(n) = map.get("cache") {
-        match n.value {
-            Value::Bool(b) => out.cache = b,
-            _ => diags.push(
-                Diagnostic::new(
-                    Code::ConfigInvalid,
-                    format!(
-                        "`docs.cache` must be true or false, found {}",
-                        n.type_name()
-                    ),
-                )
-                .at(n.span),
-            ),
-        }
+        out.cache = boolean(n, "docs.cache", diags).unwrap_or(out.cache);
+    }
+    if let Some(n) = map.get("last_updated") {
+        out.last_updated = boolean(n, "docs.last_updated", diags).unwrap_or(out.last_updated);
     }
 }
 
@@ -411,6 +411,22 @@ fn string(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<String
     }
 }
 
+fn boolean(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
+    match node.value {
+        Value::Bool(b) => Some(b),
+        _ => {
+            diags.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!("`{what}` must be true or false, found {}", node.type_name()),
+                )
+                .at(node.span),
+            );
+            None
+        }
+    }
+}
+
 fn mapping<'a>(node: &'a Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a yaml::Map> {
     node.as_map().or_else(|| {
         diags.push(
@@ -488,6 +504,25 @@ mod tests {
             Some("did you mean `catalog.locations`?")
         );
         assert_eq!(d[0].span.unwrap().start.line, 2);
+    }
+
+    #[test]
+    fn docs_switches() {
+        let c = parse_ok("title: x\n");
+        assert!(c.docs.cache && c.docs.last_updated);
+        let c = parse_ok("docs:\n  last_updated: false\n  cache: false\n");
+        assert!(!c.docs.cache && !c.docs.last_updated);
+        let d = parse_err("docs:\n  last_updated: yes please\n");
+        assert_eq!(d[0].code, Code::ConfigInvalid);
+        assert!(
+            d[0].message
+                .contains("`docs.last_updated` must be true or false")
+        );
+        let d = parse_err("docs:\n  last_update: false\n");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `docs.last_updated`?")
+        );
     }
 
     #[test]

@@ -106,9 +106,13 @@ fn load_docs(
 ) -> Vec<DocSite> {
     check_techdocs_entity(catalog, diagnostics);
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let doc_sources = crawl::docs::read_all(catalog, roots, &display_base, sources, diagnostics);
+    let mut doc_sources =
+        crawl::docs::read_all(catalog, roots, &display_base, sources, diagnostics);
     if doc_sources.is_empty() {
         return Vec::new();
+    }
+    if config.docs.last_updated {
+        crawl::git::date_pages(&mut doc_sources, roots, sources);
     }
     let cache = config
         .docs

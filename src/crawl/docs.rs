@@ -36,6 +36,9 @@ pub struct DocSource {
     pub layout: Layout,
     /// Page index in `layout.pages` → its source file.
     pub page_files: Vec<Option<FileId>>,
+    /// Page index → when its file was last committed (unix seconds), if
+    /// known: filled by [`super::git::date_pages`].
+    pub page_updated: Vec<Option<i64>>,
     /// Asset path (relative to the merged docs tree) → bytes.
     pub assets: Vec<(String, Vec<u8>)>,
     /// Problems of the config, the merge and the layout.
@@ -294,6 +297,7 @@ fn read_one(
         root,
         config,
         merged,
+        page_updated: vec![None; layout.pages.len()],
         layout,
         page_files,
         assets,

@@ -11,6 +11,7 @@
 //! (the config folder and each `dir` location) is ever read.
 
 pub mod docs;
+pub mod git;
 pub mod local;
 pub mod placeholder;
 

@@ -60,6 +60,8 @@ pub struct DocPage {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub edit_url: Option<String>,
+    /// When the source file was last committed (unix seconds), if known.
+    pub last_updated: Option<i64>,
     pub hide: Vec<String>,
     pub has_diagrams: bool,
     pub in_nav: bool,
@@ -277,6 +279,7 @@ fn assemble(
                 html: r.page.html,
                 toc: r.page.toc,
                 edit_url: source.merged.edit_url(&source.config, &meta.src),
+                last_updated: source.page_updated[i],
                 hide: r.page.front_matter.hide,
                 has_diagrams: r.page.has_diagrams,
                 in_nav: meta.in_nav,

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::Site;
 use super::urls;
 use super::views::{
-    DocsIndexItem, DocsIndexPage, DocsNavItem, DocsPage, EntityLink, PagerLink, TocItem,
+    DocsIndexItem, DocsIndexPage, DocsNavItem, DocsPage, EntityLink, LastUpdated, PagerLink,
+    TocItem,
 };
 use crate::catalog::Catalog;
 use crate::docs::build::DocSite;
@@ -130,6 +131,10 @@ pub(super) fn docs_page(
             .edit_url
             .clone()
             .filter(|u| urls::safe_href(u).is_some()),
+        last_updated: page.last_updated.map(|secs| {
+            let (date, datetime) = super::date::utc(secs);
+            LastUpdated { date, datetime }
+        }),
         hide_navigation: page.hide.iter().any(|h| h == "navigation"),
         hide_toc: page.hide.iter().any(|h| h == "toc"),
         extra_css: d

@@ -15,6 +15,7 @@
 //! Output paths and links come from [`urls`] only.
 
 mod api;
+mod date;
 mod docs;
 mod entity;
 mod lists;

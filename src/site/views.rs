@@ -453,6 +453,8 @@ pub struct DocsPage {
     pub next: Option<PagerLink>,
     /// "Edit this page" (http(s) only).
     pub edit_url: Option<String>,
+    /// When the page's source file was last committed, if known.
+    pub last_updated: Option<LastUpdated>,
     /// Front matter `hide: [navigation]` / `hide: [toc]`.
     pub hide_navigation: bool,
     pub hide_toc: bool,
@@ -470,6 +472,14 @@ pub struct DocsPage {
     /// bundle third-party scripts; see docs/theming.md).
     pub diagram_script: Option<String>,
     pub docs_index_href: String,
+}
+
+/// A commit time in UTC: `date` (`2026-01-31`) to show, `datetime`
+/// (`2026-01-31T12:00:00Z`) for `<time datetime>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastUpdated {
+    pub date: String,
+    pub datetime: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

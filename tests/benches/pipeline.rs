@@ -433,13 +433,17 @@ fn split(config: &Path, cache_dir: &Path, t: &mut Timings) -> anyhow::Result<Vec
     });
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let doc_sources = t.phase(Phase::SplitDocsRead, || {
-        backlot::crawl::docs::read_all(
+        let mut docs = backlot::crawl::docs::read_all(
             &catalog,
             &crawled_roots,
             &display_base,
             &mut sources,
             &mut diags,
-        )
+        );
+        if config.docs.last_updated {
+            backlot::crawl::git::date_pages(&mut docs, &crawled_roots, &sources);
+        }
+        docs
     });
     let sanitizer = Sanitizer::new(&SanitizeOptions {
         allowed_iframe_hosts: config.docs.allowed_iframe_hosts.clone(),
