@@ -173,23 +173,40 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 /// them anywhere is exact.
 pub fn script_json(value: &(impl serde::Serialize + ?Sized)) -> String {
     let json = serde_json::to_string(value).expect("JSON values always serialize");
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let special = |c: char| matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}');
+    if !json.contains(special) {
+        return json;
     }
+    let mut out = String::with_capacity(json.len() + 64);
+    let mut rest = json.as_str();
+    while let Some(at) = rest.find(special) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().expect("found a character");
+        out.push_str(match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            _ => "\\u2029",
+        });
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_json_cannot_close_a_script_or_end_a_line() {
+        assert_eq!(
+            script_json("</script><!--&\u{2028}x\u{2029}"),
+            "\"\\u003c/script\\u003e\\u003c!--\\u0026\\u2028x\\u2029\""
+        );
+        assert_eq!(script_json("plain ☃"), "\"plain ☃\"");
+    }
 
     #[test]
     fn unsafe_paths_are_refused() {

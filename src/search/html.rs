@@ -8,11 +8,17 @@ pub type Section = (Option<(String, String)>, String);
 
 /// Elements whose text is not searchable: permalinks (`a.headerlink`),
 /// code line-number columns (`td.linenos`), scripts and styles.
-fn skipped(name: &str, class: Option<&str>) -> bool {
-    let has = |c: &str| class.is_some_and(|cl| cl.split_ascii_whitespace().any(|x| x == c));
-    matches!(name, "script" | "style" | "template")
-        || (name == "a" && has("headerlink"))
-        || (name == "td" && has("linenos"))
+fn skipped(tag: &Tag) -> bool {
+    let has = |c: &str| {
+        tag.attr("class")
+            .is_some_and(|cl| cl.split_ascii_whitespace().any(|x| x == c))
+    };
+    match &*tag.name {
+        "script" | "style" | "template" => true,
+        "a" => has("headerlink"),
+        "td" => has("linenos"),
+        _ => false,
+    }
 }
 
 /// Inline elements: no word boundary at their tags (`<em>x</em>y` is `xy`).
@@ -44,7 +50,8 @@ fn inline(name: &str) -> bool {
 }
 
 struct Tag<'a> {
-    name: String,
+    /// Lower-cased (borrowed when it already is, as in Backlot's HTML).
+    name: std::borrow::Cow<'a, str>,
     closing: bool,
     self_closing: bool,
     attrs: &'a str,
@@ -113,7 +120,11 @@ fn parse_tag(s: &str) -> (Option<Tag<'_>>, usize) {
         return (None, 1);
     }
     let tag = Tag {
-        name: name.to_ascii_lowercase(),
+        name: if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            name.to_ascii_lowercase().into()
+        } else {
+            name.into()
+        },
         closing,
         self_closing: inner.ends_with('/'),
         attrs: &inner[name_end..],
@@ -126,6 +137,16 @@ fn parse_tag(s: &str) -> (Option<Tag<'_>>, usize) {
 fn push_text(out: &mut String, text: &str) {
     let mut rest = text;
     while !rest.is_empty() {
+        // Runs of plain characters are copied as they are.
+        let plain = rest
+            .bytes()
+            .position(|b| b == b'&' || b.is_ascii_whitespace() || b >= 0x80)
+            .unwrap_or(rest.len());
+        if plain > 0 {
+            out.push_str(&rest[..plain]);
+            rest = &rest[plain..];
+            continue;
+        }
         let (c, len) = match rest.strip_prefix('&').and_then(decode_entity) {
             Some((c, len)) => (c, len + 1),
             None => {
@@ -195,6 +216,23 @@ pub fn sections_of(html: &str) -> Vec<Section> {
     let mut i = 0;
     while i < html.len() {
         let rest = &html[i..];
+        if let Some((name, _)) = &skip {
+            // Inside a skipped element only its own tags matter: jump to
+            // the next `<name` or `</name`.
+            let next = rest.match_indices('<').map(|(at, _)| at).find(|&at| {
+                let after = rest[at + 1..].strip_prefix('/').unwrap_or(&rest[at + 1..]);
+                after.len() >= name.len()
+                    && after.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            });
+            match next {
+                Some(0) => {}
+                Some(at) => {
+                    i += at;
+                    continue;
+                }
+                None => break,
+            }
+        }
         if !rest.starts_with('<') {
             let end = rest.find('<').unwrap_or(rest.len());
             if skip.is_none() {
@@ -228,11 +266,11 @@ pub fn sections_of(html: &str) -> Vec<Section> {
             }
             continue;
         }
-        if !tag.closing && !tag.self_closing && skipped(&tag.name, tag.attr("class")) {
-            skip = Some((tag.name.clone(), 1));
+        if !tag.closing && !tag.self_closing && skipped(&tag) {
+            skip = Some((tag.name.to_string(), 1));
             continue;
         }
-        let level = match tag.name.as_str() {
+        let level = match &*tag.name {
             "h1" => Some(1),
             "h2" => Some(2),
             "h3" => Some(3),

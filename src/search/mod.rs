@@ -90,6 +90,9 @@ mod html;
 mod tokenize;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -196,46 +199,191 @@ pub struct SearchIndex {
 
 /// Term counts of one document, per field (title, heading, body, facets).
 struct Analyzed {
-    tf: HashMap<String, [u32; 4]>,
+    /// Distinct terms (shared with the tokenizer's memo) and their counts
+    /// per field.
+    tf: Vec<(Arc<str>, [u16; 4])>,
     len: [u32; 4],
-    names: Vec<String>,
+    /// The name terms among `tf` (they get the exact-name bonus).
+    names: Vec<Arc<str>>,
+}
+
+thread_local! {
+    /// [`analyze`]'s term counts, kept between documents for its capacity.
+    static SCRATCH: std::cell::RefCell<FxHashMap<Arc<str>, [u16; 4]>> =
+        std::cell::RefCell::new(FxHashMap::default());
 }
 
 fn analyze(doc: &SearchDoc) -> Analyzed {
-    let mut tf: HashMap<String, [u32; 4]> = HashMap::new();
+    SCRATCH.with(|scratch| {
+        let mut tf = scratch.borrow_mut();
+        tf.clear();
+        analyze_into(doc, &mut tf)
+    })
+}
+
+fn analyze_into(doc: &SearchDoc, tf: &mut FxHashMap<Arc<str>, [u16; 4]>) -> Analyzed {
     let mut len = [0u32; 4];
-    let facets: Vec<&str> = doc.facets.values().map(String::as_str).collect();
     let fields = [
         doc.title.as_str(),
         doc.heading.as_deref().unwrap_or(""),
         doc.text.as_str(),
     ];
     let texts = fields
-        .iter()
-        .map(|f| vec![*f])
-        .chain(std::iter::once(facets));
-    for (field, parts) in texts.enumerate() {
-        for part in parts {
-            for term in tokenize(part) {
-                tf.entry(term).or_default()[field] += 1;
-                len[field] += 1;
+        .into_iter()
+        .enumerate()
+        .chain(doc.facets.values().map(|v| (3, v.as_str())));
+    for (field, text) in texts {
+        tokenize::for_each_term(text, |term| {
+            match tf.get_mut(&**term) {
+                Some(counts) => counts[field] = counts[field].saturating_add(1),
+                None => {
+                    let mut counts = [0; 4];
+                    counts[field] = 1;
+                    tf.insert(term.clone(), counts);
+                }
             }
-        }
+            len[field] += 1;
+        });
     }
-    let mut names = Vec::new();
+    let mut names: Vec<Arc<str>> = Vec::new();
     if doc.kind == DocKind::Entity {
         let name = doc.entity_ref.rsplit([':', '/']).next().unwrap_or("");
         for key in [name_term(&doc.title), name_term(name)]
             .into_iter()
             .flatten()
         {
+            let key: Arc<str> = key.into();
             if !names.contains(&key) {
                 tf.entry(key.clone()).or_default();
                 names.push(key);
             }
         }
     }
-    Analyzed { tf, len, names }
+    Analyzed {
+        tf: tf.drain().collect(),
+        len,
+        names,
+    }
+}
+
+/// A term's postings: `(doc id, score)`, best first.
+type Postings = Vec<(u32, u32)>;
+
+/// Documents per rayon job when counting document frequencies.
+const DOCS_PER_JOB: usize = 4096;
+
+/// Every term's postings `(doc, score)`, best first and capped, with the
+/// term list they are indexed by (sorted).
+///
+/// Laid out like a sparse matrix (CSR): document frequencies give each
+/// term's slice of one array, scores are computed per document in
+/// parallel, a sequential pass scatters them (documents in id order, so
+/// slices start sorted by id), and each slice is then ranked in parallel.
+fn postings<'a>(
+    order: &[&SearchDoc],
+    analyzed: &'a [Analyzed],
+    max_postings: usize,
+) -> (Vec<&'a str>, Vec<Postings>) {
+    let n = analyzed.len();
+    let df: FxHashMap<&str, u32> = analyzed
+        .par_chunks(DOCS_PER_JOB)
+        .map(|chunk| {
+            let mut df: FxHashMap<&str, u32> = FxHashMap::default();
+            for a in chunk {
+                for (t, _) in &a.tf {
+                    *df.entry(&**t).or_default() += 1;
+                }
+            }
+            df
+        })
+        .reduce(FxHashMap::default, |mut a, b| {
+            for (t, d) in b {
+                *a.entry(t).or_default() += d;
+            }
+            a
+        });
+    let mut vocab: Vec<&str> = df.keys().copied().collect();
+    vocab.par_sort_unstable();
+    let ids: FxHashMap<&str, u32> = vocab
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, i as u32))
+        .collect();
+    let idf: Vec<f32> = vocab
+        .iter()
+        .map(|t| {
+            let d = df[t] as f32;
+            (1.0 + (n as f32 - d + 0.5) / (d + 0.5)).ln()
+        })
+        .collect();
+    let mut avg = [0f32; 4];
+    for a in analyzed {
+        for (f, l) in a.len.iter().enumerate() {
+            avg[f] += *l as f32;
+        }
+    }
+    for v in &mut avg {
+        *v = (*v / n.max(1) as f32).max(1.0);
+    }
+    // Per document: (term id, score) of each of its terms.
+    let scored: Vec<Vec<(u32, u32)>> = analyzed
+        .par_iter()
+        .zip(order.par_iter())
+        .map(|(a, doc)| {
+            let norm: [f32; 4] = std::array::from_fn(|f| 1.0 - B + B * a.len[f] as f32 / avg[f]);
+            a.tf.iter()
+                .map(|(term, tf)| {
+                    let id = ids[&**term];
+                    let mut score = 0.0;
+                    for f in 0..4 {
+                        if tf[f] > 0 {
+                            let t = tf[f] as f32;
+                            score += BOOSTS[f] * t * (K1 + 1.0) / (t + K1 * norm[f]);
+                        }
+                    }
+                    score *= idf[id as usize];
+                    if a.names.contains(term) {
+                        score += EXACT_NAME_BONUS;
+                    }
+                    let scaled = (score * doc.boost * SCORE_SCALE).round().max(1.0) as u32;
+                    (id, scaled)
+                })
+                .collect()
+        })
+        .collect();
+    // Scatter into one array, each term's postings contiguous.
+    let mut start: Vec<usize> = Vec::with_capacity(vocab.len() + 1);
+    let mut total = 0;
+    for t in &vocab {
+        start.push(total);
+        total += df[t] as usize;
+    }
+    start.push(total);
+    let mut fill = start.clone();
+    let mut all = vec![(0u32, 0u32); total];
+    for (doc, terms) in scored.iter().enumerate() {
+        for &(id, score) in terms {
+            let at = &mut fill[id as usize];
+            all[*at] = (doc as u32, score);
+            *at += 1;
+        }
+    }
+    drop(scored);
+    let mut slices: Vec<&mut [(u32, u32)]> = Vec::with_capacity(vocab.len());
+    let mut rest = all.as_mut_slice();
+    for w in start.windows(2) {
+        let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+        slices.push(head);
+        rest = tail;
+    }
+    let lists = slices
+        .into_par_iter()
+        .map(|list| {
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            list[..list.len().min(max_postings)].to_vec()
+        })
+        .collect();
+    (vocab, lists)
 }
 
 #[derive(Serialize)]
@@ -376,55 +524,18 @@ pub fn build_index(docs: &[SearchDoc], options: &IndexOptions) -> SearchIndex {
     let mut order: Vec<&SearchDoc> = docs.iter().collect();
     order.sort_by(|a, b| (&a.url, &a.title, &a.heading).cmp(&(&b.url, &b.title, &b.heading)));
     let analyzed: Vec<Analyzed> = order.par_iter().map(|d| analyze(d)).collect();
-
     let n = order.len();
-    let mut avg = [0f32; 4];
-    for a in &analyzed {
-        for (f, l) in a.len.iter().enumerate() {
-            avg[f] += *l as f32;
-        }
-    }
-    for v in &mut avg {
-        *v = (*v / n.max(1) as f32).max(1.0);
-    }
-    let mut df: HashMap<&str, u32> = HashMap::new();
-    for a in &analyzed {
-        for term in a.tf.keys() {
-            *df.entry(term).or_default() += 1;
-        }
-    }
-
-    let mut postings: BTreeMap<&str, Vec<(u32, u32)>> = BTreeMap::new();
-    for (id, (doc, a)) in order.iter().zip(&analyzed).enumerate() {
-        for (term, tf) in &a.tf {
-            let d = df[term.as_str()] as f32;
-            let idf = (1.0 + (n as f32 - d + 0.5) / (d + 0.5)).ln();
-            let mut score = 0.0;
-            for f in 0..4 {
-                if tf[f] > 0 {
-                    let t = tf[f] as f32;
-                    let norm = 1.0 - B + B * a.len[f] as f32 / avg[f];
-                    score += BOOSTS[f] * t * (K1 + 1.0) / (t + K1 * norm);
-                }
-            }
-            score *= idf;
-            if a.names.contains(term) {
-                score += EXACT_NAME_BONUS;
-            }
-            let scaled = (score * doc.boost * SCORE_SCALE).round().max(1.0) as u32;
-            postings.entry(term).or_default().push((id as u32, scaled));
-        }
-    }
-    let mut total_postings = 0;
-    for list in postings.values_mut() {
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        list.truncate(options.max_postings_per_term);
-        total_postings += list.len();
-    }
+    let (vocab, lists) = postings(&order, &analyzed, options.max_postings_per_term);
+    let total_postings = lists.iter().map(Vec::len).sum();
+    let postings: HashMap<&str, &[(u32, u32)]> = vocab
+        .iter()
+        .zip(&lists)
+        .map(|(t, l)| (*t, l.as_slice()))
+        .collect();
 
     // Shards: group by the first two characters, split the big ones.
     let mut by_prefix: BTreeMap<&str, Vec<(&str, usize)>> = BTreeMap::new();
-    for (term, list) in &postings {
+    for (term, list) in vocab.iter().zip(&lists) {
         // `"term":[[id,score],…],` — close enough to the serialized size.
         let size = term.len()
             + 6
@@ -454,7 +565,7 @@ pub fn build_index(docs: &[SearchDoc], options: &IndexOptions) -> SearchIndex {
         let file = shard_file(prefix);
         let shard = Shard {
             prefix,
-            terms: terms.iter().map(|t| (*t, postings[t].as_slice())).collect(),
+            terms: terms.iter().map(|t| (*t, postings[t])).collect(),
         };
         let (path, bytes) = script(&format!("terms/{file}"), &shard);
         stats.shard_bytes.insert(prefix.to_string(), bytes.len());

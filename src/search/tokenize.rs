@@ -1,6 +1,11 @@
 //! Tokenisation shared by the index builder and (mirrored in JavaScript) the
 //! browser: see the module docs of `search` for the exact rules.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
 use elasticlunr::Pipeline;
 use elasticlunr::lang::{English, Language};
 
@@ -18,16 +23,48 @@ thread_local! {
 /// one lower-case token. `None` for stop words. Non-ASCII tokens are only
 /// stop-word checked: the Porter stemmer is defined for English letters.
 pub fn normalize(token: &str) -> Option<String> {
-    if token.is_empty() || token.chars().count() > MAX_TOKEN_CHARS {
-        return None;
+    with_normalized(token, |t| t.map(|t| t.to_string()))
+}
+
+/// Distinct tokens remembered per thread: a portal's vocabulary is small
+/// next to its text, and the pipeline allocates on every call. Terms are
+/// shared (`Arc`), so the indexer keeps them per document without a copy.
+const MEMO_LIMIT: usize = 1 << 20;
+
+thread_local! {
+    static MEMO: RefCell<FxHashMap<Box<str>, Option<Arc<str>>>> = RefCell::new(FxHashMap::default());
+}
+
+/// Calls `f` with [`normalize`]'s result for `token`, from the per-thread
+/// memo.
+fn with_normalized<R>(token: &str, f: impl FnOnce(Option<&Arc<str>>) -> R) -> R {
+    if token.is_empty() || token.len() > 4 * MAX_TOKEN_CHARS {
+        return f(None);
     }
-    // The stop words are ASCII, and the pipeline's trimmer would cut
-    // non-ASCII letters off (`日本` to nothing, `café` to `caf`).
-    if !token.is_ascii() {
-        return Some(token.to_string());
-    }
-    let out = PIPELINE.with(|p| p.run(vec![token.to_string()]));
-    out.into_iter().next().filter(|t| !t.is_empty())
+    MEMO.with(|memo| {
+        if let Some(known) = memo.borrow().get(token) {
+            return f(known.as_ref());
+        }
+        let normalized: Option<Arc<str>> = if token.chars().count() > MAX_TOKEN_CHARS {
+            None
+        } else if !token.is_ascii() {
+            // The stop words are ASCII, and the pipeline's trimmer would
+            // cut non-ASCII letters off (`日本` to nothing, `café` to `caf`).
+            Some(token.into())
+        } else {
+            let out = PIPELINE.with(|p| p.run(vec![token.to_string()]));
+            out.into_iter()
+                .next()
+                .filter(|t| !t.is_empty())
+                .map(Into::into)
+        };
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        let entry = memo.entry(token.into()).or_insert(normalized);
+        f(entry.as_ref())
+    })
 }
 
 /// lunr's English stop words as elasticlunr's pipeline drops them, for the
@@ -71,21 +108,59 @@ fn camel_parts(word: &str) -> Vec<&str> {
 
 /// Raw lower-case terms of `text` before stop words and stemming: every
 /// part, plus the joined compound when a chunk has more than one part.
-pub(crate) fn raw_terms(text: &str, mut emit: impl FnMut(String)) {
+pub(crate) fn raw_terms(text: &str, mut emit: impl FnMut(&str)) {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut lower = String::new();
     // A chunk is a run of alphanumerics, `-`, `_` and `.` between two
     // letters/digits; its parts are split on those and on camelCase.
     for chunk in text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.')) {
-        let mut parts: Vec<&str> = Vec::new();
+        if chunk.is_empty() {
+            continue;
+        }
+        parts.clear();
         for word in chunk.split(['-', '_', '.']).filter(|w| !w.is_empty()) {
-            parts.extend(camel_parts(word));
+            if word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                parts.push(word);
+            } else {
+                parts.extend(camel_parts(word));
+            }
         }
         for part in &parts {
-            emit(part.to_lowercase());
+            lower_into(&mut lower, part);
+            emit(&lower);
         }
         if parts.len() > 1 {
-            emit(parts.concat().to_lowercase());
+            let joined = parts.concat();
+            lower_into(&mut lower, &joined);
+            emit(&lower);
         }
     }
+}
+
+/// `s.to_lowercase()` into a reused buffer.
+fn lower_into(buf: &mut String, s: &str) {
+    buf.clear();
+    if s.is_ascii() {
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.push_str(&s.to_lowercase());
+    }
+}
+
+/// Calls `f` with every term of `text`, as [`tokenize`] returns them,
+/// without allocating per term.
+pub(crate) fn for_each_term(text: &str, mut f: impl FnMut(&Arc<str>)) {
+    raw_terms(text, |raw| {
+        with_normalized(raw, |t| {
+            if let Some(t) = t {
+                f(t)
+            }
+        })
+    });
 }
 
 /// Lower-cases `text`, splits it into words on anything but letters and
@@ -95,11 +170,7 @@ pub(crate) fn raw_terms(text: &str, mut emit: impl FnMut(String)) {
 /// pipeline). Duplicates are kept (term frequency matters).
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    raw_terms(text, |t| {
-        if let Some(t) = normalize(&t) {
-            out.push(t);
-        }
-    });
+    for_each_term(text, |t| out.push(t.to_string()));
     out
 }
 

@@ -150,6 +150,7 @@ enum Phase {
     LoadWarm,
     Render,
     Write,
+    SearchIndex,
     SplitCatalog,
     SplitDocsRead,
     SplitDocsBuild,
@@ -172,6 +173,7 @@ impl Phase {
             Phase::LoadWarm => "load, warm highlight cache",
             Phase::Render => "render (templates)",
             Phase::Write => "write",
+            Phase::SearchIndex => "search index (documents + build_index; also inside render)",
             Phase::SplitCatalog => "split: crawl + catalog",
             Phase::SplitDocsRead => "split: docs read (mkdocs.yml, nav, pages)",
             Phase::SplitDocsBuild => "split: docs build, no cache",
@@ -613,6 +615,7 @@ fn main() -> anyhow::Result<()> {
     let mut cache_bytes = 0;
     let mut cache_stats = Vec::new();
     let (mut files, mut bytes) = (0, 0);
+    let mut index_stats = backlot::search::IndexStats::default();
     for i in 0..opts.runs {
         t.phase(Phase::BaselineRead, || baseline::read_all(&pages));
         counted = t.phase(Phase::BaselineBare, || baseline::bare(&pages).1);
@@ -644,6 +647,17 @@ fn main() -> anyhow::Result<()> {
         t.phase(Phase::Write, || backlot::output::write_atomic(&site, &out))?;
         (files, bytes) = (site.len(), site.total_bytes());
         drop(site);
+        index_stats = t.phase(Phase::SearchIndex, || {
+            let site = backlot::site::Site::new(
+                &loaded.catalog,
+                &loaded.sources,
+                &loaded.diagnostics,
+                &loaded.config,
+                &loaded.docs,
+            );
+            let docs = backlot::site::search::search_docs(&site);
+            backlot::search::build_index(&docs, &backlot::search::IndexOptions::default()).stats
+        });
         drop(loaded);
         std::fs::remove_dir_all(&out)?;
 
@@ -835,9 +849,41 @@ fn main() -> anyhow::Result<()> {
         "ratio docs build, highlighting off / baseline bare: {}",
         ratio(split_plain, bare)
     );
+    let total_cold = m(Phase::LoadCold) + m(Phase::Render) + m(Phase::Write);
+    let total_warm = m(Phase::LoadWarm) + m(Phase::Render) + m(Phase::Write);
     println!(
         "total load (cold) + render + write (median): {}",
-        secs(m(Phase::LoadCold) + m(Phase::Render) + m(Phase::Write))
+        secs(total_cold)
+    );
+    println!(
+        "total load (warm) + render + write (median): {}",
+        secs(total_warm)
+    );
+    let share = |whole: Duration| {
+        100.0 * m(Phase::SearchIndex).as_secs_f64() / whole.as_secs_f64().max(1e-9)
+    };
+    println!(
+        "search index: {} ({:.1}% of the cold build, {:.1}% of the warm build)",
+        secs(m(Phase::SearchIndex)),
+        share(total_cold),
+        share(total_warm)
+    );
+    let largest = index_stats
+        .shard_bytes
+        .iter()
+        .max_by_key(|(_, b)| **b)
+        .map(|(p, b)| format!("{p} {}", mb(*b)))
+        .unwrap_or_default();
+    println!(
+        "search index: {} documents, {} terms, {} postings; {} shards (largest {largest}), \
+         document store {}, meta {}, total {} (uncompressed)",
+        index_stats.docs,
+        index_stats.terms,
+        index_stats.postings,
+        index_stats.shard_bytes.len(),
+        mb(index_stats.doc_store_bytes),
+        mb(index_stats.meta_bytes),
+        mb(index_stats.total_bytes)
     );
 
     // Memory.
