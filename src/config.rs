@@ -57,7 +57,33 @@ pub struct DocsConfig {
     /// Show when each page's file was last committed, from the git
     /// repository holding the docs. Default: true.
     pub last_updated: bool,
+    /// Where pages with Mermaid diagrams load Mermaid from.
+    pub mermaid: Mermaid,
 }
+
+/// `docs.mermaid`: `true` (default), `false`, or the URL of a
+/// `mermaid.min.js`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mermaid {
+    /// The theme's `static/vendor/mermaid.min.js` if it has one, else
+    /// [`MERMAID_CDN`] with its integrity hash (as mkdocs-material loads
+    /// Mermaid from a CDN by default).
+    #[default]
+    Default,
+    /// Never: diagrams stay as their source, with a notice.
+    Off,
+    /// This script (http(s) or a path relative to the site root).
+    Url(String),
+}
+
+/// Mermaid's script on a CDN, pinned to one release, with its Subresource
+/// Integrity hash (sha384 of `dist/mermaid.min.js` of the npm package
+/// mermaid@12.3.0, which jsDelivr serves unchanged): the browser refuses
+/// the file if its bytes ever differ.
+pub const MERMAID_CDN: (&str, &str) = (
+    "https://cdn.jsdelivr.net/npm/mermaid@12.3.0/dist/mermaid.min.js",
+    "sha384-HHW54r639fK42Ip0coGF3mz8oSiGn0eEoWNTLs75X7H63pLSDBa0Tqs0RwGmLlXE",
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocationType {
@@ -109,6 +135,7 @@ impl Config {
                 allowed_iframe_hosts: Vec::new(),
                 cache: true,
                 last_updated: true,
+                mermaid: Mermaid::Default,
             },
             root: root.into(),
         }
@@ -272,7 +299,7 @@ fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
     };
     check_keys(
         map,
-        &["allowed_iframe_hosts", "cache", "last_updated"],
+        &["allowed_iframe_hosts", "cache", "last_updated", "mermaid"],
         "docs.",
         diags,
     );
@@ -290,6 +317,23 @@ fn parse_docs(node: &Node, out: &mut DocsConfig, diags: &mut Vec<Diagnostic>) {
     }
     if let Some(n) = map.get("last_updated") {
         out.last_updated = boolean(n, "docs.last_updated", diags).unwrap_or(out.last_updated);
+    }
+    if let Some(n) = map.get("mermaid") {
+        match &n.value {
+            Value::Bool(true) => out.mermaid = Mermaid::Default,
+            Value::Bool(false) => out.mermaid = Mermaid::Off,
+            Value::Str(url) if script_url(url) => out.mermaid = Mermaid::Url(url.trim().to_string()),
+            _ => diags.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!(
+                        "`docs.mermaid` must be true, false or the http(s) URL or site path of mermaid.min.js, found {}",
+                        n.type_name()
+                    ),
+                )
+                .at(n.span),
+            ),
+        }
     }
 }
 
@@ -409,6 +453,13 @@ fn string(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<String
             None
         }
     }
+}
+
+/// An http(s) URL, or a path (no scheme) relative to the site root.
+fn script_url(url: &str) -> bool {
+    let url = url.trim();
+    let web = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    web || (!url.is_empty() && !url.contains(':') && !url.starts_with("//"))
 }
 
 fn boolean(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {

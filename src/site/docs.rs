@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 use super::Site;
 use super::urls;
 use super::views::{
-    DocsIndexItem, DocsIndexPage, DocsNavItem, DocsPage, EntityLink, LastUpdated, PagerLink,
-    TocItem,
+    DiagramScript, DocsIndexItem, DocsIndexPage, DocsNavItem, DocsPage, EntityLink, LastUpdated,
+    PagerLink, TocItem,
 };
 use crate::catalog::Catalog;
+use crate::config::{MERMAID_CDN, Mermaid};
 use crate::docs::build::DocSite;
 use crate::docs::links::{encode_path, relative_url};
 use crate::docs::nav::NavNode;
@@ -148,13 +149,39 @@ pub(super) fn docs_page(
         has_diagrams: page.has_diagrams,
         diagram_script: page
             .has_diagrams
-            .then(|| {
-                assets
-                    .get(DIAGRAM_SCRIPT)
-                    .map(|path| urls::href(from, path))
-            })
+            .then(|| diagram_script(site, from, assets))
             .flatten(),
         docs_index_href: urls::href(from, urls::DOCS_INDEX),
+    }
+}
+
+/// Where this page loads Mermaid from: `docs.mermaid`, the theme's own
+/// copy before the CDN.
+fn diagram_script(
+    site: &Site,
+    from: &str,
+    assets: &BTreeMap<String, String>,
+) -> Option<DiagramScript> {
+    match &site.config.docs.mermaid {
+        Mermaid::Off => None,
+        Mermaid::Url(url) if url.contains("://") => Some(DiagramScript {
+            src: url.clone(),
+            integrity: None,
+        }),
+        Mermaid::Url(path) => Some(DiagramScript {
+            src: urls::href(from, path.trim_start_matches('/')),
+            integrity: None,
+        }),
+        Mermaid::Default => Some(match assets.get(DIAGRAM_SCRIPT) {
+            Some(path) => DiagramScript {
+                src: urls::href(from, path),
+                integrity: None,
+            },
+            None => DiagramScript {
+                src: MERMAID_CDN.0.to_string(),
+                integrity: Some(MERMAID_CDN.1.to_string()),
+            },
+        }),
     }
 }
 

@@ -467,10 +467,9 @@ pub struct DocsPage {
     pub has_h1: bool,
     /// Whether the page has a diagram (a `mermaid` fence).
     pub has_diagrams: bool,
-    /// The diagram renderer, only on pages with a diagram, and only when
-    /// the theme provides `static/vendor/mermaid.min.js` (Backlot does not
-    /// bundle third-party scripts; see docs/theming.md).
-    pub diagram_script: Option<String>,
+    /// The diagram renderer, only on pages with a diagram (`docs.mermaid`
+    /// in backlot.yaml; see docs/techdocs.md).
+    pub diagram_script: Option<DiagramScript>,
     pub docs_index_href: String,
 }
 
@@ -526,4 +525,12 @@ pub struct DocsIndexItem {
 pub struct SearchPage {
     pub catalog: String,
     pub docs: String,
+}
+
+/// A `<script>` loading Mermaid.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagramScript {
+    pub src: String,
+    /// Subresource Integrity hash, for the pinned CDN file.
+    pub integrity: Option<String>,
 }

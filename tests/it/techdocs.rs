@@ -489,3 +489,87 @@ fn assert_harmless(html: &str) {
         "{article}"
     );
 }
+
+// Issue #3: Mermaid fences become diagrams in the browser; the script is
+// loaded only on pages that have one: by default from a CDN pinned by an
+// integrity hash (as mkdocs-material does), or from where docs.mermaid says.
+#[test]
+fn mermaid_loads_only_on_pages_with_diagrams() {
+    let diagram = "# Flow\n\n```mermaid\ngraph LR\n  A --> B\n```\n";
+    let page = |site: &backlot::output::OutputSet, name: &str| {
+        String::from_utf8_lossy(
+            site.get(&format!("docs/default/component/svc/{name}"))
+                .unwrap(),
+        )
+        .into_owned()
+    };
+    let dir = docs_tree(
+        &[("repos/svc/docs/flow.md", diagram)],
+        "site_name: Svc\n",
+        "dir:.",
+    );
+    let site = Portal::load(dir.path()).render();
+    let flow = page(&site, "flow/index.html");
+    assert!(
+        flow.contains("<pre class=\"mermaid\"><code>graph LR"),
+        "{flow}"
+    );
+    assert!(
+        flow.contains(&format!(
+            "<script src=\"{}\" integrity=\"{}\" crossorigin=\"anonymous\"></script>",
+            backlot::config::MERMAID_CDN.0,
+            backlot::config::MERMAID_CDN.1
+        )),
+        "{flow}"
+    );
+    assert!(!page(&site, "index.html").contains("mermaid"));
+
+    for (setting, expected) in [
+        ("false", None),
+        (
+            "static/mermaid.min.js",
+            Some("src=\"../../../../../static/mermaid.min.js\""),
+        ),
+        (
+            "https://mermaid.example/m.js",
+            Some("src=\"https://mermaid.example/m.js\"></script>"),
+        ),
+    ] {
+        std::fs::write(
+            dir.path().join("backlot.yaml"),
+            format!(
+                "catalog:\n  locations:\n    - {{ type: dir, target: repos }}\ndocs:\n  cache: false\n  mermaid: {setting}\n"
+            ),
+        )
+        .unwrap();
+        let p = Portal::load(dir.path());
+        assert!(p.with_code(Code::ConfigInvalid).is_empty(), "{}", p.dump());
+        let flow = page(&p.render(), "flow/index.html");
+        match expected {
+            None => {
+                assert!(!flow.contains("<script src=\"https://cdn"), "{flow}");
+                assert!(flow.contains("docs.mermaid: false"), "{flow}");
+            }
+            Some(script) => assert!(flow.contains(script), "{setting}: {flow}"),
+        }
+    }
+    // A script URL that is not http(s) or a site path is refused.
+    std::fs::write(
+        dir.path().join("backlot.yaml"),
+        "catalog:\n  locations:\n    - { type: dir, target: repos }\ndocs:\n  mermaid: \"javascript:alert(1)\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = {
+        let out = crate::support::backlot(dir.path())
+            .arg("check")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("docs.mermaid"), "{err}");
+}
