@@ -39,8 +39,8 @@ mod webdriver;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::json;
@@ -99,7 +99,9 @@ fn serve(root: PathBuf) -> (String, Served) {
                             tiny_http::Header::from_bytes("Cache-Control", "no-store").unwrap(),
                         )
                 }
-                Err(_) => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+                Err(_) => {
+                    tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+                }
             };
             let _ = request.respond(response);
         }
@@ -153,7 +155,12 @@ struct Measure {
     first: String,
 }
 
-fn backlot_query(b: &Browser, base: &str, log: &Served, query: &str) -> (f64, usize, usize, String) {
+fn backlot_query(
+    b: &Browser,
+    base: &str,
+    log: &Served,
+    query: &str,
+) -> (f64, usize, usize, String) {
     b.goto(&format!("{base}/catalog/"));
     b.wait_for("document.readyState === 'complete'");
     transferred(log);
@@ -177,7 +184,10 @@ fn backlot_query(b: &Browser, base: &str, log: &Served, query: &str) -> (f64, us
     b.type_into("#site-search-input", query);
     b.wait_for("window.__bench.shown");
     let ms = b
-        .js("return window.__bench.shown - window.__bench.key;", json!([]))
+        .js(
+            "return window.__bench.shown - window.__bench.key;",
+            json!([]),
+        )
         .as_f64()
         .unwrap_or(f64::NAN);
     let (bytes, files) = transferred(log);
@@ -192,7 +202,12 @@ fn backlot_query(b: &Browser, base: &str, log: &Served, query: &str) -> (f64, us
     (ms, bytes, files, first)
 }
 
-fn pagefind_query(b: &Browser, base: &str, log: &Served, query: &str) -> (f64, usize, usize, String) {
+fn pagefind_query(
+    b: &Browser,
+    base: &str,
+    log: &Served,
+    query: &str,
+) -> (f64, usize, usize, String) {
     b.goto(&format!("{base}/pagefind-bench.html"));
     b.wait_for("document.readyState === 'complete'");
     transferred(log);
@@ -218,7 +233,12 @@ fn pagefind_query(b: &Browser, base: &str, log: &Served, query: &str) -> (f64, u
         result["ms"].as_f64().unwrap_or(f64::NAN),
         bytes,
         files,
-        result["first"].as_str().unwrap_or_default().chars().take(60).collect(),
+        result["first"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(60)
+            .collect(),
     )
 }
 
@@ -258,7 +278,10 @@ fn main() -> anyhow::Result<()> {
     if !config.exists() {
         let started = Instant::now();
         r#gen::generate(preset, seed, &corpus);
-        println!("corpus generated in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "corpus generated in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
 
     let site = corpus.join("public-search-bench");
@@ -313,8 +336,18 @@ fn main() -> anyhow::Result<()> {
     let b = Browser::start();
     let mut rows: BTreeMap<&str, (Measure, Option<Measure>)> = BTreeMap::new();
     for query in QUERIES {
-        let mut ours = Measure { ms: Vec::new(), bytes: 0, files: 0, first: String::new() };
-        let mut theirs = with_pagefind.then(|| Measure { ms: Vec::new(), bytes: 0, files: 0, first: String::new() });
+        let mut ours = Measure {
+            ms: Vec::new(),
+            bytes: 0,
+            files: 0,
+            first: String::new(),
+        };
+        let mut theirs = with_pagefind.then(|| Measure {
+            ms: Vec::new(),
+            bytes: 0,
+            files: 0,
+            first: String::new(),
+        });
         for _ in 0..RUNS {
             let (ms, bytes, files, first) = backlot_query(&b, &base, &log, query);
             ours.ms.push(ms);
@@ -342,7 +375,11 @@ fn main() -> anyhow::Result<()> {
             ours.bytes as f64 / 1024.0,
             ours.files,
             ms,
-            if ours.bytes <= BUDGET_BYTES && ms <= BUDGET_MS { " (within budget)" } else { " (OVER BUDGET)" },
+            if ours.bytes <= BUDGET_BYTES && ms <= BUDGET_MS {
+                " (within budget)"
+            } else {
+                " (OVER BUDGET)"
+            },
             ours.first
         );
         if let Some(t) = theirs {
