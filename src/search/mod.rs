@@ -172,7 +172,7 @@ impl Default for IndexOptions {
             doc_chunk_size: 100,
             max_shard_bytes: 128 * 1024,
             max_postings_per_term: 2000,
-            snippet_chars: 300,
+            snippet_chars: 180,
         }
     }
 }

@@ -323,7 +323,7 @@ fn doc_store_and_meta_shapes() {
     assert_eq!(guide["kind"], "docSection");
     let snippet = guide["snippet"].as_str().unwrap();
     assert!(
-        snippet.ends_with('…') && snippet.chars().count() <= 301,
+        snippet.ends_with('…') && snippet.chars().count() <= 181,
         "{snippet}"
     );
     let entity = all

@@ -724,7 +724,7 @@
           var item = el("li");
           var link = el("a", "search-result");
           link.href = href(doc.url);
-          item.appendChild(resultBody(link, doc, current.found, 240));
+          item.appendChild(resultBody(link, doc, current.found, 180));
           results.appendChild(item);
         });
         current.shown += next.length;
