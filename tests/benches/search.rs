@@ -77,7 +77,7 @@ fn serve(root: PathBuf) -> (String, Served) {
             let url = request.url().split(['?', '#']).next().unwrap_or("/");
             let mut path = root.clone();
             for part in url.split('/').filter(|p| !p.is_empty() && *p != "..") {
-                path.push(percent_decode(part));
+                path.push(backlot::docs::links::percent_decode(part));
             }
             if path.is_dir() {
                 path.push("index.html");
@@ -107,26 +107,6 @@ fn serve(root: PathBuf) -> (String, Served) {
         }
     });
     (format!("http://{addr}"), log)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What a host would send for the files served since the last call: gzip

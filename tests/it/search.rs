@@ -134,16 +134,21 @@ fn portal() -> tempfile::TempDir {
     ])
 }
 
+/// The strings of the array `script` returns.
+fn strings(b: &Browser, script: &str) -> Vec<String> {
+    b.js(script, json!([]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
 fn resources(b: &Browser) -> Vec<String> {
-    b.js(
+    strings(
+        b,
         "return performance.getEntriesByType('resource').map(e => e.name);",
-        json!([]),
     )
-    .as_array()
-    .unwrap()
-    .iter()
-    .map(|v| v.as_str().unwrap().to_string())
-    .collect()
 }
 
 /// Texts of the header box's options, once the results of `query` are
@@ -153,15 +158,10 @@ fn options(b: &Browser, query: &str) -> Vec<String> {
         "(o => o && o.textContent.includes({}))(document.querySelector('#site-search-option-all'))",
         json!(format!("“{query}”"))
     ));
-    b.js(
+    strings(
+        b,
         "return Array.from(document.querySelectorAll('#site-search-results [role=option]')).map(o => o.textContent.replace(/\\s+/g, ' ').trim());",
-        json!([]),
     )
-    .as_array()
-    .unwrap()
-    .iter()
-    .map(|v| v.as_str().unwrap().to_string())
-    .collect()
 }
 
 #[test]
@@ -292,15 +292,10 @@ fn the_search_page_filters_by_kind_with_state_in_the_url() {
     b.goto(&served.url("/search/?q=playback&kind=Docs"));
     let kinds = |b: &Browser| -> Vec<String> {
         b.wait_for("document.querySelectorAll('.search-page-results li').length > 0");
-        b.js(
+        strings(
+            b,
             "return Array.from(document.querySelectorAll('.search-page-results .search-badge')).map(e => e.textContent);",
-            json!([]),
         )
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
     };
     let docs = kinds(&b);
     assert!(
