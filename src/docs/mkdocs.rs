@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::did_you_mean;
 use crate::diag::{Code, Severity};
-use crate::docs::markdown::MarkdownOptions;
+use crate::docs::markdown::{MarkdownOptions, TabSlugs};
 use crate::model::yaml::{self, Key, Map, Node, Value};
 use crate::source::{FileId, Span};
 
@@ -1246,6 +1246,38 @@ impl<'a> Reader<'a> {
             md.material_icons = [tag.as_str(), value]
                 .iter()
                 .any(|t| t.contains("material.extensions.emoji") || t.contains("materialx.emoji"));
+        }
+        for name in ["pymdownx.tabbed", "pymdownx.blocks.tab"] {
+            let Some(tabbed) = settings(name) else {
+                continue;
+            };
+            if let Some(slugify) = tabbed.get("slugify") {
+                let case = slugify
+                    .get("kwds")
+                    .and_then(|k| k.get("case"))
+                    .and_then(Node::as_str)
+                    .unwrap_or("none");
+                md.tab_slugs = Some(TabSlugs {
+                    lowercase: matches!(case, "lower" | "fold"),
+                    combine_header: matches!(
+                        tabbed.get("combine_header_slug").map(|n| &n.value),
+                        Some(Value::Bool(true))
+                    ),
+                    // Ids go into attributes unescaped: only word
+                    // characters and dashes.
+                    separator: tabbed
+                        .get("separator")
+                        .and_then(Node::as_str)
+                        .filter(|sep| {
+                            !sep.is_empty()
+                                && sep
+                                    .chars()
+                                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                        })
+                        .unwrap_or("-")
+                        .to_string(),
+                });
+            }
         }
         // techdocs-core moves the settings of pymdownx.extra's members under
         // pymdownx.extra, so fences may be configured either way.

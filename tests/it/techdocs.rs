@@ -573,3 +573,51 @@ fn mermaid_loads_only_on_pages_with_diagrams() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("docs.mermaid"), "{err}");
 }
+
+// Issue #3 / spec §3.6: content tab ids are MkDocs' on every page of the
+// real doc sets: `__tabbed_<group>_<n>` by default, and with `slugify` +
+// `combine_header_slug` (material-reference) the heading's id and the
+// label's slug, so links to tabs keep working.
+#[test]
+fn tab_ids_match_the_reference() {
+    let (_dir, portal) = portal();
+    let site = portal.render();
+    let ids = |doc: &Html, article: &str| -> Vec<String> {
+        let sel = Selector::parse(&format!("{article} div.tabbed-set > input")).unwrap();
+        let labels = Selector::parse(&format!("{article} div.tabbed-labels > label")).unwrap();
+        doc.select(&sel)
+            .map(|e| e.value().attr("id").unwrap_or("").to_string())
+            .chain(
+                doc.select(&labels)
+                    .map(|e| format!("for={}", e.value().attr("for").unwrap_or(""))),
+            )
+            .collect()
+    };
+    let mut slugged = 0;
+    let mut pages = 0;
+    for corpus in CORPORA {
+        for (rel, reference) in reference_pages(corpus) {
+            let Some(ours) = built_page(&site, corpus, &rel) else {
+                continue;
+            };
+            let expected = ids(
+                &Html::parse_document(&reference),
+                "article.md-content__inner",
+            );
+            if expected.is_empty() {
+                continue;
+            }
+            pages += 1;
+            slugged += expected.iter().filter(|i| !i.contains("__tabbed_")).count();
+            let actual = ids(
+                &Html::parse_document(&String::from_utf8_lossy(ours)),
+                "div.md-content__inner",
+            );
+            assert_eq!(actual, expected, "{corpus}/{rel}");
+        }
+    }
+    assert!(
+        pages >= 3 && slugged > 10,
+        "{pages} pages, {slugged} slugged ids"
+    );
+}

@@ -121,6 +121,21 @@ pub struct MarkdownOptions {
     /// are icons. Backlot does not bundle the icon sets: they are left out
     /// instead of showing as literal text (spec §3.17).
     pub material_icons: bool,
+    /// `pymdownx.tabbed` (or `pymdownx.blocks.tab`) with `slugify`: tab ids
+    /// from their labels instead of `__tabbed_<group>_<n>`.
+    pub tab_slugs: Option<TabSlugs>,
+}
+
+/// Tab ids from labels (`slugify: !!python/object/apply:pymdownx.slugs.slugify`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabSlugs {
+    /// `kwds: {case: lower}` (or `fold`).
+    pub lowercase: bool,
+    /// `combine_header_slug`: prefixed with the id of the heading before the
+    /// tabs.
+    pub combine_header: bool,
+    /// `separator`, `-` by default.
+    pub separator: String,
 }
 
 impl Default for MarkdownOptions {
@@ -132,6 +147,7 @@ impl Default for MarkdownOptions {
             diagram_fences: vec!["mermaid".to_string()],
             use_pygments: true,
             material_icons: false,
+            tab_slugs: None,
         }
     }
 }

@@ -1648,24 +1648,36 @@ impl<'a> Cx<'a> {
         let g = self.tab_groups;
         let n = tabs.len();
         let checked = tabs.iter().rposition(|t| t.select).unwrap_or(0);
+        let labels: Vec<String> = tabs.iter().map(|t| self.inline_html(&t.label)).collect();
+        // With `slugify`, ids come from the labels; the render pass turns
+        // the marker into the final id (it knows the heading before the
+        // tabs and the ids taken).
+        let ids: Vec<String> = labels
+            .iter()
+            .enumerate()
+            .map(|(k, label)| match &self.options.tab_slugs {
+                Some(slugs) => format!(
+                    "{TAB_MARK}{g}_{}{TAB_SLUG}{}{TAB_MARK}",
+                    k + 1,
+                    tab_slug(label, slugs)
+                ),
+                None => format!("__tabbed_{g}_{}", k + 1),
+            })
+            .collect();
         let mut head = format!("<div class=\"tabbed-set tabbed-alternate\" data-tabs=\"{g}:{n}\">");
-        for k in 1..=n {
-            let c = if k - 1 == checked {
+        for (k, id) in ids.iter().enumerate() {
+            let c = if k == checked {
                 "checked=\"checked\" "
             } else {
                 ""
             };
             head.push_str(&format!(
-                "<input {c}id=\"__tabbed_{g}_{k}\" name=\"__tabbed_{g}\" type=\"radio\" />"
+                "<input {c}id=\"{id}\" name=\"__tabbed_{g}\" type=\"radio\" />"
             ));
         }
         head.push_str("<div class=\"tabbed-labels\">");
-        for (k, t) in tabs.iter().enumerate() {
-            let label = self.inline_html(&t.label);
-            head.push_str(&format!(
-                "<label for=\"__tabbed_{g}_{}\">{label}</label>",
-                k + 1,
-            ));
+        for (id, label) in ids.iter().zip(&labels) {
+            head.push_str(&format!("<label for=\"{id}\">{label}</label>"));
         }
         head.push_str("</div>");
         self.out.html(&head, src);
@@ -2951,6 +2963,50 @@ fn inline_html(text: &str, options: &MarkdownOptions) -> (String, bool) {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, inner);
     (html, raw)
+}
+
+/// Brackets a tab id still to be decided: `TAB_MARK group_n TAB_SLUG slug
+/// TAB_MARK` (private-use characters; see the render pass).
+pub const TAB_MARK: char = '\u{E000}';
+pub const TAB_SLUG: char = '\u{E001}';
+
+/// pymdownx.slugs.slugify of a tab label's text: tags dropped, entities
+/// decoded, NFC, lower-cased when configured, everything but word
+/// characters, `-` and spaces removed, spaces replaced by the separator
+/// (not trimmed: `Open me …` gives `open-me-`).
+fn tab_slug(label_html: &str, slugs: &crate::docs::markdown::TabSlugs) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in label_html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let text: String = text.nfc().collect();
+    let text = if slugs.lowercase {
+        text.to_lowercase()
+    } else {
+        text
+    };
+    let mut out = String::new();
+    for c in text.chars() {
+        if c == ' ' {
+            out.push_str(&slugs.separator);
+        } else if c.is_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn escape_html(s: &str) -> String {

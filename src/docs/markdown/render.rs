@@ -35,7 +35,7 @@ use pulldown_cmark::{
     Alignment, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd,
 };
 
-use super::preprocess::Preprocessed;
+use super::preprocess::{Preprocessed, TAB_MARK, TAB_SLUG};
 use super::slug::{UniqueIds, slugify};
 use super::{LinkKind, PageContext, Problem, ProblemKind, RenderedPage, Resolved, TocEntry};
 use crate::docs::highlight::FenceOptions;
@@ -1205,6 +1205,10 @@ struct Renderer<'c> {
     abbrs: Vec<(&'c str, &'c str)>,
     abbr_first: [bool; 256],
     lines: LineIndex<'c>,
+    /// The id of the last heading written (for tab ids).
+    last_heading: Option<String>,
+    /// Tab id markers already replaced → their ids.
+    tab_ids: HashMap<String, String>,
     /// Something in the page needs the sanitizer: raw HTML of the
     /// author's, an attr_list attribute or a URL outside the trusted sets.
     /// Otherwise every tag and attribute is one this module wrote.
@@ -1264,6 +1268,8 @@ impl<'c> Renderer<'c> {
             abbrs,
             abbr_first,
             lines,
+            last_heading: None,
+            tab_ids: HashMap::new(),
             untrusted: false,
         }
     }
@@ -1382,7 +1388,12 @@ impl<'c> Renderer<'c> {
             Event::Text(_) => self.text(items, k),
             Event::Code(code) => self.code(code, item.attrs.as_deref()),
             Event::Html(html) => {
-                self.out.push_str(html);
+                if html.contains(TAB_MARK) && self.cx.options.tab_slugs.is_some() {
+                    let html = self.tab_ids(html);
+                    self.out.push_str(&html);
+                } else {
+                    self.out.push_str(html);
+                }
                 self.after_open = false;
             }
             Event::InlineHtml(html) => self.inline(html),
@@ -1636,6 +1647,45 @@ impl<'c> Renderer<'c> {
         self.inline(&html);
     }
 
+    /// Replaces the preprocess pass's tab id markers (`slugify`): the
+    /// label's slug, after the id of the last heading with
+    /// `combine_header_slug`, made unique among the page's ids. The input
+    /// and the label of one tab share a marker, so they get the same id.
+    fn tab_ids(&mut self, html: &str) -> String {
+        let Some(slugs) = self.cx.options.tab_slugs.clone() else {
+            return html.to_string();
+        };
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        while let Some(start) = rest.find(TAB_MARK) {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + TAB_MARK.len_utf8()..];
+            let Some(end) = after.find(TAB_MARK) else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let marker = &after[..end];
+            let (key, slug) = marker.split_once(TAB_SLUG).unwrap_or((marker, ""));
+            let id = match self.tab_ids.get(key) {
+                Some(id) => id.clone(),
+                None => {
+                    let base = match (&self.last_heading, slugs.combine_header) {
+                        (Some(h), true) => format!("{h}{}{slug}", slugs.separator),
+                        _ => slug.to_string(),
+                    };
+                    let id = self.used_ids.unique(base);
+                    self.ids.push(id.clone());
+                    self.tab_ids.insert(key.to_string(), id.clone());
+                    id
+                }
+            };
+            escape_attr(&mut out, &id);
+            rest = &after[end + TAB_MARK.len_utf8()..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     // -- headings (§3.1) -----------------------------------------------------
 
     fn finish_heading(&mut self) {
@@ -1658,6 +1708,7 @@ impl<'c> Renderer<'c> {
                 id
             }
         };
+        self.last_heading = Some(id.clone());
         if level >= 2 && level <= self.cx.options.toc_depth {
             self.toc.push(TocEntry {
                 level,
