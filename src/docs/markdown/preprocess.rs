@@ -1129,6 +1129,26 @@ impl<'a> Cx<'a> {
     }
 
     fn html_block(&mut self, lines: &[Line], i: usize, end: HtmlEnd) -> usize {
+        if matches!(end, HtmlEnd::Blank)
+            && let Some(close) = raw_block_end(lines, i)
+        {
+            // Python-Markdown keeps a block element without a `markdown`
+            // attribute raw up to its matching end tag, blank lines
+            // included; CommonMark would end the HTML block at the first
+            // blank line and parse the rest as Markdown. A blank line
+            // becomes an empty comment, which keeps the block one HTML
+            // block and disappears when the page is sanitized (raw HTML
+            // always is), leaving the line break as it was.
+            self.out.line(lines[i].text().trim_start(), lines[i].src);
+            for l in &lines[i + 1..=close] {
+                if l.is_blank() {
+                    self.out.line("<!---->", l.src);
+                } else {
+                    self.out.line(l.text(), l.src);
+                }
+            }
+            return close + 1;
+        }
         let ends = |t: &str| match end {
             HtmlEnd::Blank => false,
             HtmlEnd::Contains(marker) => t.contains(marker),
@@ -2462,6 +2482,78 @@ enum HtmlEnd {
 
 /// CommonMark's HTML block starts (types 1–6 anywhere, 7 only at a block
 /// start): their lines are passed through untouched.
+/// Lines an element is looked for its end tag in, at most.
+const RAW_BLOCK_LINES: usize = 5000;
+
+/// When line `i` opens a block-level element (not void, no `markdown`
+/// attribute) whose matching end tag comes on a later line after a blank
+/// one: the index of the line with that end tag.
+fn raw_block_end(lines: &[Line], i: usize) -> Option<usize> {
+    let first = lines[i].text().trim_start();
+    let name_len = first[1..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    if name_len == 0 {
+        return None;
+    }
+    let name = first[1..1 + name_len].to_ascii_lowercase();
+    if !HTML_BLOCK_TAGS.contains(&name.as_str()) || VOID_BLOCK_TAGS.contains(&name.as_str()) {
+        return None;
+    }
+    let tag_end = first.find('>')?;
+    let attrs = first[1 + name_len..tag_end].to_ascii_lowercase();
+    if attrs.ends_with('/') || has_attribute(&attrs, "markdown") {
+        return None;
+    }
+    let open = format!("<{name}");
+    let close = format!("</{name}");
+    let mut depth = 0usize;
+    let mut blank = false;
+    for (j, l) in lines.iter().enumerate().skip(i).take(RAW_BLOCK_LINES) {
+        if l.is_blank() {
+            blank = true;
+            continue;
+        }
+        let lower = l.text().to_ascii_lowercase();
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find('<') {
+            let tail = &rest[at..];
+            let after = |prefix: &str| {
+                tail.strip_prefix(prefix)
+                    .is_some_and(|t| t.is_empty() || t.starts_with([' ', '\t', '>', '/']))
+            };
+            if after(&close) {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return (blank && j > i).then_some(j);
+                }
+            } else if after(&open) {
+                depth += 1;
+            }
+            rest = &tail[1..];
+        }
+        if depth == 0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Block tags that never have content.
+const VOID_BLOCK_TAGS: [&str; 4] = ["hr", "col", "param", "source"];
+
+/// Whether an attribute list (lower-cased, after the tag name) has `name`.
+fn has_attribute(attrs: &str, name: &str) -> bool {
+    let bytes = attrs.as_bytes();
+    attrs.match_indices(name).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|b| bytes[b]);
+        let after = bytes.get(at + name.len()).copied();
+        matches!(before, Some(b' ' | b'\t'))
+            && matches!(after, None | Some(b' ' | b'\t' | b'=' | b'/'))
+    })
+}
+
 fn html_block_start(s: &str, at_start: bool) -> Option<HtmlEnd> {
     if !s.starts_with('<') {
         return None;
@@ -3992,6 +4084,41 @@ mod tests {
             "- [A]\n- [B]\n\n  [A]: a.md\n\n1. one\n\n   Three spaces.\n\n    Four spaces.\n",
             "- [A]\n- [B]\n\n  [A]: a.md\n\n1. one\n\n   Three spaces.\n\n     Four spaces.",
         );
+    }
+
+    /// md_in_html: without a `markdown` attribute, Python-Markdown keeps a
+    /// block element raw up to its end tag, across blank lines (nested
+    /// elements of the same name counted); with it, the content is
+    /// Markdown.
+    #[test]
+    fn block_html_stays_raw_across_blank_lines_without_markdown() {
+        let html = html_with(
+            "<div class=\"x\">\n\n*raw*\n\n<div>\n\ninner\n\n</div>\n\n</div>\n\n*after*\n",
+            &MarkdownOptions::default(),
+            &[],
+        );
+        assert!(
+            html.contains("*raw*") && !html.contains("<em>raw</em>"),
+            "{html}"
+        );
+        assert!(html.contains("<em>after</em>"), "{html}");
+        assert!(!html.contains("<p>inner"), "{html}");
+        let html = html_with(
+            "<div markdown>\n\n*parsed*\n\n</div>\n",
+            &MarkdownOptions::default(),
+            &[],
+        );
+        assert!(html.contains("<em>parsed</em>"), "{html}");
+        // A blank line in a <pre> inside survives as a line break.
+        let pre = run("<div>\n<pre>a\n\nb</pre>\n\n</div>\n");
+        assert!(
+            pre.text.contains("<pre>a\n<!---->\nb</pre>"),
+            "{:?}",
+            pre.text
+        );
+        // Unclosed: CommonMark's rule (the block ends at the blank line).
+        let open = html_with("<div>\n\n*md*\n", &MarkdownOptions::default(), &[]);
+        assert!(open.contains("<em>md</em>"), "{open}");
     }
 
     #[test]
