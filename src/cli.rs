@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::Diagnostics;
 use crate::diag::emit::{self, Format};
+use crate::diag::{Diagnostics, Severity};
 use crate::output::{self, OutputSet};
 use crate::pipeline::{self, Loaded};
 use crate::render::{self, RenderInput};
@@ -75,9 +75,17 @@ pub struct BuildArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Port on 127.0.0.1.
+    /// Port to listen on.
     #[arg(long, short, default_value_t = 8000)]
     pub port: u16,
+    /// Address to listen on. Anything but loopback makes the preview
+    /// reachable from the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Poll for changes instead of relying on file-system events (network
+    /// and container file systems where events do not arrive).
+    #[arg(long)]
+    pub poll: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -242,6 +250,8 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     else {
         return Ok(2);
     };
+    let root = config.root.clone();
+    let theme = config.theme.as_ref().map(|t| root.join(t));
     let loaded = pipeline::load(config, sources, Some(config_file));
     let site = render_loaded(&loaded)?;
     let summary = format!(
@@ -251,10 +261,162 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         emit::counts(&loaded.diagnostics)
     );
     print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
-    let server = serve::Server::bind(args.port)?;
+    let errors = error_lines(&loaded.diagnostics, &loaded.sources);
+    drop(loaded);
+    let live = serve::Live::new(site, None);
+    let loopback = args
+        .bind
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+        || args.bind == "localhost";
+    if !loopback {
+        eprintln!(
+            "warning: serving on {} makes the preview reachable from the network; it is meant for your machine only",
+            args.bind
+        );
+    }
+    let server = serve::Server::bind(&args.bind, args.port)?;
+    watch(args, &root, theme.as_deref(), errors, &live)?;
     eprintln!("serving on http://{}/ (Ctrl-C to stop)", server.addr());
-    server.run(std::sync::Arc::new(site));
+    server.run(live);
     Ok(0)
+}
+
+/// The build's errors, one line each (`file:line:col: code: message`),
+/// for comparing builds and for the overlay.
+fn error_lines(diags: &Diagnostics, sources: &SourceDb) -> std::collections::BTreeSet<String> {
+    diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| {
+            let r = emit::resolve(d, sources);
+            format!(
+                "{}:{}:{}: {}: {}",
+                r.file.unwrap_or("-"),
+                r.line.unwrap_or(0),
+                r.column.unwrap_or(0),
+                r.code,
+                r.message
+            )
+        })
+        .collect()
+}
+
+/// Watches the config's folder (crawl roots usually live below it) and
+/// the theme, and rebuilds after each burst of changes: a new site when
+/// the build brings no new errors, else the previous one with an overlay.
+fn watch(
+    args: &ServeArgs,
+    root: &std::path::Path,
+    theme: Option<&std::path::Path>,
+    mut served_errors: std::collections::BTreeSet<String>,
+    live: &std::sync::Arc<serve::Live>,
+) -> Result<()> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher: Box<dyn Watcher + Send> = if args.poll {
+        Box::new(notify::PollWatcher::new(
+            tx,
+            notify::Config::default().with_poll_interval(std::time::Duration::from_millis(500)),
+        )?)
+    } else {
+        Box::new(notify::recommended_watcher(tx)?)
+    };
+    watcher.watch(root, RecursiveMode::Recursive)?;
+    if let Some(theme) = theme.filter(|t| !t.starts_with(root)) {
+        watcher.watch(theme, RecursiveMode::Recursive)?;
+    }
+    let config_path = args.common.config.clone();
+    let format = format_of(&args.common);
+    let live = std::sync::Arc::clone(live);
+    std::thread::spawn(move || {
+        // The watcher lives as long as this thread.
+        let _watcher = watcher;
+        while let Ok(first) = rx.recv() {
+            if !relevant(&first) {
+                continue;
+            }
+            // Editors write in bursts (temp file, rename, chmod): wait for
+            // quiet before rebuilding.
+            while rx
+                .recv_timeout(std::time::Duration::from_millis(100))
+                .is_ok()
+            {}
+            let started = std::time::Instant::now();
+            let (site, problems, errors) = rebuild(&config_path, format);
+            let keep = site.is_none() || !errors.is_subset(&served_errors);
+            let generation = if keep {
+                let text = if errors.is_empty() {
+                    problems.unwrap_or_default()
+                } else {
+                    errors.iter().cloned().collect::<Vec<_>>().join("\n")
+                };
+                live.publish(None, Some(text))
+            } else {
+                served_errors = errors;
+                live.publish(site, None)
+            };
+            eprintln!(
+                "{} in {} ms (generation {generation})",
+                if keep {
+                    "rebuild failed, still serving the previous build"
+                } else {
+                    "rebuilt"
+                },
+                started.elapsed().as_millis()
+            );
+        }
+    });
+    Ok(())
+}
+
+/// Changes worth a rebuild: not reads, nothing under .git or the
+/// highlight cache.
+fn relevant(event: &notify::Result<notify::Event>) -> bool {
+    let Ok(event) = event else { return true };
+    (event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove())
+        && event.paths.iter().any(|p| {
+            !p.components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some(".git" | pipeline::CACHE_DIR)))
+        })
+}
+
+/// One rebuild: the site (unless it could not be built), what went wrong
+/// when it could not, and its errors.
+fn rebuild(
+    config_path: &std::path::Path,
+    format: Format,
+) -> (
+    Option<OutputSet>,
+    Option<String>,
+    std::collections::BTreeSet<String>,
+) {
+    let read = match pipeline::read_config(config_path) {
+        Ok(Ok(read)) => read,
+        Ok(Err(bad)) => {
+            let _ = print(
+                &bad.diagnostics,
+                &bad.sources,
+                format,
+                "the config has errors",
+            );
+            let errors = error_lines(&bad.diagnostics, &bad.sources);
+            return (None, None, errors);
+        }
+        Err(e) => return (None, Some(format!("{e:#}")), Default::default()),
+    };
+    let (config, sources, file) = read;
+    let loaded = pipeline::load(config, sources, Some(file));
+    let errors = error_lines(&loaded.diagnostics, &loaded.sources);
+    // Only the errors: every warning again on each save would bury them.
+    for line in &errors {
+        eprintln!("error: {line}");
+    }
+    eprintln!("{}", emit::counts(&loaded.diagnostics));
+    match render_loaded(&loaded) {
+        Ok(site) => (Some(site), None, errors),
+        Err(e) => (None, Some(format!("{e:#}")), errors),
+    }
 }
 
 const INIT_CONFIG: &str = r#"# Backlot configuration. Reference: docs/configuration.md

@@ -1,28 +1,101 @@
-//! `backlot serve`: the built site served from memory on 127.0.0.1.
+//! `backlot serve`: the built site served from memory on 127.0.0.1, rebuilt
+//! when files change, with open pages reloading themselves.
 //!
 //! Serving an in-memory [`OutputSet`] means no request path ever reaches
-//! the filesystem, and no request can see a half-written site. Binding to
+//! the filesystem, and no request can see a half-written site: a rebuild
+//! publishes a whole new [`Snapshot`] at once ([`Live`]). Binding to
 //! loopback only: a preview server is not meant to be reachable from the
-//! network. Watching and live reload come with the serve issue.
+//! network.
+//!
+//! Live reload needs no WebSocket: every HTML page served gets a small
+//! script that long-polls `/__backlot/livereload?gen=N`, which answers as
+//! soon as the generation is no longer `N` (or after [`POLL_WAIT`]), and
+//! the page reloads when it changed. A rebuild that brings new errors
+//! keeps the previous site and puts the errors in an overlay on every page
+//! instead.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tiny_http::{Header, Response, StatusCode};
 
 use crate::output::OutputSet;
 
+/// The reserved path of the live-reload long poll.
+pub const LIVERELOAD_PATH: &str = "/__backlot/livereload";
+/// How long a long poll waits for a new generation before answering anyway.
+pub const POLL_WAIT: Duration = Duration::from_secs(20);
+
+/// One published state of the server.
+pub struct Snapshot {
+    pub site: Arc<OutputSet>,
+    /// Advances with every rebuild, served or not.
+    pub generation: u64,
+    /// Why the latest rebuild is not the one served (its errors, one per
+    /// line), shown over every page; `None` when it is.
+    pub problems: Option<String>,
+}
+
+/// The snapshot being served and a way to wait for the next one.
+pub struct Live {
+    state: Mutex<Arc<Snapshot>>,
+    changed: Condvar,
+}
+
+impl Live {
+    pub fn new(site: OutputSet, problems: Option<String>) -> Arc<Live> {
+        Arc::new(Live {
+            state: Mutex::new(Arc::new(Snapshot {
+                site: Arc::new(site),
+                generation: 0,
+                problems,
+            })),
+            changed: Condvar::new(),
+        })
+    }
+
+    pub fn current(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Publishes the next generation: `site` replaces the served one when
+    /// given; `problems` (or their absence) replaces the overlay.
+    pub fn publish(&self, site: Option<OutputSet>, problems: Option<String>) -> u64 {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let next = Snapshot {
+            site: site.map_or_else(|| Arc::clone(&state.site), Arc::new),
+            generation: state.generation + 1,
+            problems,
+        };
+        *state = Arc::new(next);
+        self.changed.notify_all();
+        state.generation
+    }
+
+    /// The current generation once it differs from `seen`, or after
+    /// `timeout`.
+    pub fn wait_past(&self, seen: u64, timeout: Duration) -> u64 {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, timeout, |s| s.generation == seen)
+            .unwrap_or_else(|e| e.into_inner());
+        state.generation
+    }
+}
+
 pub struct Server {
     http: Arc<tiny_http::Server>,
 }
 
 impl Server {
-    /// Binds 127.0.0.1:`port` (port 0 picks a free one).
-    pub fn bind(port: u16) -> Result<Server> {
-        let http = tiny_http::Server::http(("127.0.0.1", port))
+    /// Binds `host:port` (port 0 picks a free one).
+    pub fn bind(host: &str, port: u16) -> Result<Server> {
+        let http = tiny_http::Server::http((host, port))
             .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+            .with_context(|| format!("binding {host}:{port}"))?;
         Ok(Server {
             http: Arc::new(http),
         })
@@ -35,15 +108,16 @@ impl Server {
             .expect("bound to an IP address")
     }
 
-    /// Serves until the process ends, on a few worker threads.
-    pub fn run(self, site: Arc<OutputSet>) {
-        let workers: Vec<_> = (0..4)
+    /// Serves until the process ends. Long polls hold a thread each, so
+    /// there are more workers than a static server would need.
+    pub fn run(self, live: Arc<Live>) {
+        let workers: Vec<_> = (0..16)
             .map(|_| {
                 let http = Arc::clone(&self.http);
-                let site = Arc::clone(&site);
+                let live = Arc::clone(&live);
                 std::thread::spawn(move || {
                     for request in http.incoming_requests() {
-                        let response = respond(&site, request.url());
+                        let response = live_response(&live, request.url());
                         // A client that went away is not our problem.
                         let _ = request.respond(response);
                     }
@@ -56,8 +130,103 @@ impl Server {
     }
 }
 
-/// What to answer for a request path (without scheme and host).
+/// A request against the live server: the long poll, or the current
+/// snapshot with the reload script (and the overlay) in its pages.
+pub fn live_response(live: &Live, url: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    if path == LIVERELOAD_PATH {
+        let seen = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("gen="))
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(u64::MAX);
+        let generation = live.wait_past(seen, POLL_WAIT);
+        return Response::from_data(format!("{{\"generation\":{generation}}}").into_bytes())
+            .with_header(header("Content-Type", "application/json"))
+            .with_header(header("Cache-Control", "no-store"));
+    }
+    let snapshot = live.current();
+    let (status, content_type, body) = answer(&snapshot.site, url);
+    let body = if content_type.starts_with("text/html") {
+        inject(body, &snapshot)
+    } else {
+        body
+    };
+    to_response(url, status, content_type, body)
+}
+
+/// The reload script (and the overlay, when there are problems) before
+/// `</body>`.
+fn inject(body: Vec<u8>, snapshot: &Snapshot) -> Vec<u8> {
+    let mut extra = String::new();
+    if let Some(problems) = &snapshot.problems {
+        extra.push_str(
+            "<div id=\"backlot-overlay\" role=\"alert\" style=\"position:fixed;inset:auto 1rem 1rem 1rem;\
+             z-index:2147483647;max-height:50vh;overflow:auto;padding:1rem;border-radius:6px;\
+             background:#3c1618;color:#ffebe9;font:14px/1.4 ui-monospace,monospace;\
+             box-shadow:0 8px 24px rgba(0,0,0,.4)\"><strong>The last rebuild failed; \
+             this is the previous build.</strong><pre style=\"white-space:pre-wrap;margin:.5rem 0 0\">",
+        );
+        crate::docs::highlight::escape_into(&mut extra, problems, false);
+        extra.push_str("</pre></div>");
+    }
+    extra.push_str(&format!(
+        "<script>/* backlot serve: live reload */(function () {{\
+         var seen = {};\
+         function poll() {{\
+           fetch(\"{LIVERELOAD_PATH}?gen=\" + seen, {{ cache: \"no-store\" }})\
+             .then(function (r) {{ return r.json(); }})\
+             .then(function (d) {{ if (d.generation !== seen) {{ location.reload(); }} else {{ poll(); }} }})\
+             .catch(function () {{ setTimeout(poll, 1000); }});\
+         }}\
+         poll();\
+         }})();</script>",
+        snapshot.generation
+    ));
+    let text = String::from_utf8_lossy(&body);
+    match text.rfind("</body>") {
+        Some(at) => {
+            let mut out = String::with_capacity(text.len() + extra.len());
+            out.push_str(&text[..at]);
+            out.push_str(&extra);
+            out.push_str(&text[at..]);
+            out.into_bytes()
+        }
+        None => {
+            let mut out = text.into_owned();
+            out.push_str(&extra);
+            out.into_bytes()
+        }
+    }
+}
+
+/// What to answer for a request path (without scheme and host), without
+/// live reload.
 pub fn respond(site: &OutputSet, url: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let (status, content_type, body) = answer(site, url);
+    to_response(url, status, content_type, body)
+}
+
+fn to_response(
+    url: &str,
+    status: StatusCode,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = Response::from_data(body)
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("X-Content-Type-Options", "nosniff"))
+        .with_header(header("Cache-Control", "no-cache"));
+    if status == StatusCode(301) {
+        let path = url.split(['?', '#']).next().unwrap_or("/");
+        response = response.with_header(header("Location", &format!("{path}/")));
+    }
+    response
+}
+
+/// Status, content type and body for a request path.
+fn answer(site: &OutputSet, url: &str) -> (StatusCode, &'static str, Vec<u8>) {
     let path = url.split(['?', '#']).next().unwrap_or("/");
     let Some(decoded) = percent_decode(path) else {
         return not_found(site);
@@ -69,29 +238,22 @@ pub fn respond(site: &OutputSet, url: &str) -> Response<std::io::Cursor<Vec<u8>>
         rel.to_string()
     };
     if let Some(bytes) = site.get(&candidate) {
-        return Response::from_data(bytes.to_vec())
-            .with_header(header("Content-Type", content_type(&candidate)))
-            .with_header(header("X-Content-Type-Options", "nosniff"))
-            .with_header(header("Cache-Control", "no-cache"));
+        return (StatusCode(200), content_type(&candidate), bytes.to_vec());
     }
     // `/catalog/default/component/x` → `/catalog/default/component/x/`,
     // as static hosts do for folders.
     if !rel.is_empty() && !rel.ends_with('/') && site.contains(&format!("{rel}/index.html")) {
-        return Response::from_data(Vec::new())
-            .with_status_code(StatusCode(301))
-            .with_header(header("Location", &format!("{path}/")));
+        return (StatusCode(301), "text/plain; charset=utf-8", Vec::new());
     }
     not_found(site)
 }
 
-fn not_found(site: &OutputSet) -> Response<std::io::Cursor<Vec<u8>>> {
+fn not_found(site: &OutputSet) -> (StatusCode, &'static str, Vec<u8>) {
     let body = site
         .get("404.html")
         .map(<[u8]>::to_vec)
         .unwrap_or_else(|| b"<!doctype html><title>Not found</title><h1>Not found</h1>".to_vec());
-    Response::from_data(body)
-        .with_status_code(StatusCode(404))
-        .with_header(header("Content-Type", "text/html; charset=utf-8"))
+    (StatusCode(404), "text/html; charset=utf-8", body)
 }
 
 fn header(name: &str, value: &str) -> Header {
@@ -162,6 +324,58 @@ mod tests {
         assert_eq!(
             respond(&s, "/static/x.css?v=1").status_code(),
             StatusCode(200)
+        );
+    }
+
+    fn body(response: Response<std::io::Cursor<Vec<u8>>>) -> String {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut response.into_reader(), &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn pages_get_the_reload_script_and_an_escaped_overlay() {
+        let mut s = OutputSet::new();
+        s.insert("index.html", "<html><body><p>home</p></body></html>");
+        s.insert("a.css", "p{}");
+        let live = Live::new(s, None);
+        let page = body(live_response(&live, "/"));
+        assert!(
+            page.contains("var seen = 0;") && page.ends_with("</body></html>"),
+            "{page}"
+        );
+        assert!(!page.contains("backlot-overlay"));
+        assert_eq!(body(live_response(&live, "/a.css")), "p{}");
+        live.publish(None, Some("x.yaml:1:1: <script>alert(1)</script>".into()));
+        let page = body(live_response(&live, "/"));
+        assert!(
+            page.contains("backlot-overlay") && page.contains("<p>home</p>"),
+            "{page}"
+        );
+        assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
+        assert!(!page.contains("<script>alert"), "{page}");
+        assert!(page.contains("var seen = 1;"));
+    }
+
+    #[test]
+    fn the_long_poll_answers_when_the_generation_moves() {
+        let live = Live::new(OutputSet::new(), None);
+        assert_eq!(
+            live.wait_past(7, Duration::from_secs(5)),
+            0,
+            "an old generation answers at once"
+        );
+        let publisher = Arc::clone(&live);
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            publisher.publish(Some(OutputSet::new()), None);
+        });
+        assert_eq!(live.wait_past(0, Duration::from_secs(10)), 1);
+        t.join().unwrap();
+        assert_eq!(
+            live.wait_past(1, Duration::from_millis(10)),
+            1,
+            "times out unchanged"
         );
     }
 

@@ -11,6 +11,7 @@ mod conformance;
 mod docs;
 mod last_updated;
 mod search;
+mod serve;
 mod site;
 mod techdocs;
 mod webdriver;

@@ -1,0 +1,115 @@
+//! Issue #5: `backlot serve` as a docs author uses it: edit files, and the
+//! served site and the open pages follow; break a descriptor and the
+//! previous site stays, with the errors over every page, until it is fixed.
+
+use std::time::Duration;
+
+use crate::support::{http_get, serve, tree};
+
+const CONFIG: &str = "title: Before\ncatalog:\n  locations:\n    - { type: dir, target: repos }\ndocs:\n  cache: false\n";
+const DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  annotations:\n    backstage.io/techdocs-ref: dir:.\nspec:\n  type: service\n  lifecycle: production\n  owner: guest\n";
+
+/// The generation after `seen`: the long poll answers when it changes.
+fn next_generation(addr: &str, seen: u64) -> u64 {
+    let (status, body) = http_get(addr, &format!("/__backlot/livereload?gen={seen}"));
+    assert_eq!(status, 200, "{body}");
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let generation = value["generation"].as_u64().unwrap();
+    assert!(
+        generation > seen,
+        "no rebuild after generation {seen}: {body}"
+    );
+    generation
+}
+
+fn write(path: &std::path::Path, text: &str) {
+    // Let the previous rebuild's burst window pass, so this is a new one.
+    std::thread::sleep(Duration::from_millis(250));
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn edits_are_served_and_broken_descriptors_keep_the_previous_site() {
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
+        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
+        ("repos/svc/docs/index.md", "# Home\n\nFirst version.\n"),
+    ]);
+    let served = serve(dir.path());
+    let addr = served.addr.clone();
+    let page = "/docs/default/component/svc/";
+
+    let (status, html) = http_get(&addr, page);
+    assert_eq!(status, 200);
+    assert!(html.contains("First version."));
+    // Every page carries the reload script; the built site does not.
+    assert!(html.contains("/__backlot/livereload?gen="), "{html}");
+    assert!(!html.contains("backlot-overlay"));
+    // Nothing changed yet: an unknown generation answers at once.
+    let (_, now) = http_get(&addr, "/__backlot/livereload?gen=999");
+    assert_eq!(now, "{\"generation\":0}");
+
+    // A docs page.
+    write(
+        &dir.path().join("repos/svc/docs/index.md"),
+        "# Home\n\nSecond version.\n",
+    );
+    let generation = next_generation(&addr, 0);
+    let (_, html) = http_get(&addr, page);
+    assert!(html.contains("Second version."), "{html}");
+
+    // The config: everything is rebuilt.
+    write(
+        &dir.path().join("backlot.yaml"),
+        &CONFIG.replace("Before", "After"),
+    );
+    let generation = next_generation(&addr, generation);
+    let (_, html) = http_get(&addr, "/");
+    assert!(html.contains("<title>After</title>"), "{html}");
+
+    // A broken descriptor: the previous site stays, the errors show.
+    let descriptor = dir.path().join("repos/svc/catalog-info.yaml");
+    write(
+        &descriptor,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: [\n",
+    );
+    let generation = next_generation(&addr, generation);
+    let (status, html) = http_get(&addr, "/catalog/default/component/svc/");
+    assert_eq!(status, 200, "the previous site is still served");
+    assert!(html.contains("backlot-overlay"), "{html}");
+    assert!(
+        html.contains("repos/svc/catalog-info.yaml:4:1: yaml/syntax: invalid YAML"),
+        "{html}"
+    );
+    let (_, docs) = http_get(&addr, page);
+    assert!(docs.contains("Second version.") && docs.contains("backlot-overlay"));
+
+    // Fixed: the overlay goes, the site follows again.
+    write(&descriptor, DESCRIPTOR);
+    next_generation(&addr, generation);
+    let (_, html) = http_get(&addr, "/catalog/default/component/svc/");
+    assert!(!html.contains("backlot-overlay"), "{html}");
+}
+
+// Issue #5: an open page in a real browser reloads by itself after a file
+// change, and shows the new text.
+#[test]
+fn an_open_page_reloads_itself() {
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
+        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
+        ("repos/svc/docs/index.md", "# Home\n\nFirst version.\n"),
+    ]);
+    let served = serve(dir.path());
+    let b = crate::webdriver::Browser::start();
+    b.goto(&served.url("/docs/default/component/svc/"));
+    b.wait_for("document.readyState === 'complete'");
+    b.js("window.__notReloaded = true;", serde_json::json!([]));
+    write(
+        &dir.path().join("repos/svc/docs/index.md"),
+        "# Home\n\nSecond version.\n",
+    );
+    b.wait_for("!window.__notReloaded && document.body.textContent.includes('Second version.')");
+}
