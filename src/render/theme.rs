@@ -53,6 +53,7 @@ const DEFAULT_THEME: &[(&str, &[u8])] = &[
     embed!("templates/docs.html"),
     embed!("templates/docs_index.html"),
     embed!("templates/search.html"),
+    embed!("templates/404.html"),
     embed!("templates/partials/about.html"),
     embed!("templates/partials/annotations.html"),
     embed!("templates/partials/problems.html"),

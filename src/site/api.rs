@@ -219,7 +219,7 @@ pub(super) fn sitemap(base_url: &str, pages: &[PageSpec]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for page in pages {
+    for page in pages.iter().filter(|p| p.kind != super::PageKind::NotFound) {
         out.push_str("  <url><loc>");
         out.push_str(&xml_escape(&urls::absolute(base_url, &page.path)));
         out.push_str("</loc></url>\n");

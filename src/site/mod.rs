@@ -69,6 +69,8 @@ pub enum PageKind {
     DocsIndex,
     /// The full search page (`search/`).
     Search,
+    /// `404.html`, which hosts (and `serve`) answer for missing paths.
+    NotFound,
     /// Page `page` of docs site `site`.
     Doc {
         site: usize,
@@ -88,6 +90,7 @@ pub enum PageView {
     Docs(Box<views::DocsPage>),
     DocsIndex(views::DocsIndexPage),
     Search(views::SearchPage),
+    NotFound(views::SearchPage),
 }
 
 /// A kind present in the catalog.
@@ -195,6 +198,11 @@ impl<'a> Site<'a> {
             template: "search.html",
             kind: PageKind::Search,
         });
+        pages.push(PageSpec {
+            path: urls::NOT_FOUND.into(),
+            template: "404.html",
+            kind: PageKind::NotFound,
+        });
         for (s, site) in self.docs.iter().enumerate() {
             let dir = urls::docs_dir(&site.entity);
             for (p, page) in site.pages.iter().enumerate() {
@@ -222,6 +230,10 @@ impl<'a> Site<'a> {
             PageKind::Entity(id) => PageView::Entity(Box::new(entity::entity_page(self, from, id))),
             PageKind::DocsIndex => PageView::DocsIndex(docs::index_page(self, from)),
             PageKind::Search => PageView::Search(views::SearchPage {
+                catalog: urls::href(from, urls::CATALOG_INDEX),
+                docs: urls::href(from, urls::DOCS_INDEX),
+            }),
+            PageKind::NotFound => PageView::NotFound(views::SearchPage {
                 catalog: urls::href(from, urls::CATALOG_INDEX),
                 docs: urls::href(from, urls::DOCS_INDEX),
             }),
@@ -285,7 +297,27 @@ impl<'a> Site<'a> {
                 .config
                 .base_url
                 .as_deref()
+                .filter(|_| spec.kind != PageKind::NotFound)
                 .map(|base| urls::absolute(base, from)),
+            // The 404 page is answered for any missing path, at any depth:
+            // its relative links resolve against the site root.
+            base_href: (spec.kind == PageKind::NotFound).then(|| {
+                self.config
+                    .base_url
+                    .as_deref()
+                    .and_then(|b| url::Url::parse(b).ok())
+                    .map_or_else(
+                        || "/".to_string(),
+                        |u| {
+                            let path = u.path().to_string();
+                            if path.ends_with('/') {
+                                path
+                            } else {
+                                format!("{path}/")
+                            }
+                        },
+                    )
+            }),
             assets: assets
                 .iter()
                 .map(|(name, path)| (name.clone(), urls::href(from, path)))

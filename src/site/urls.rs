@@ -40,6 +40,9 @@ pub const SITEMAP: &str = "sitemap.xml";
 pub const DOCS_INDEX: &str = "docs/index.html";
 /// The full search page; the index it reads is under `search/` too.
 pub const SEARCH: &str = "search/index.html";
+/// Answered by static hosts (Netlify, GitHub Pages, S3 with the setting,
+/// nginx with `error_page`) and by `serve` for missing paths.
+pub const NOT_FOUND: &str = "404.html";
 /// Rows per page of the static (no-JavaScript) per-kind lists.
 pub const KIND_PAGE_SIZE: usize = 100;
 

@@ -39,6 +39,9 @@ pub struct SiteView {
     pub current: &'static str,
     /// Absolute URL of this page when `base_url` is configured.
     pub canonical: Option<String>,
+    /// `<base href>` of pages served at other URLs than their own (the
+    /// 404 page): the site root's path.
+    pub base_href: Option<String>,
     /// Theme static files: name under `static/` (`backlot.css`) → href.
     /// CSS and JS names carry a content hash, so they can be cached forever.
     pub assets: BTreeMap<String, String>,
@@ -519,8 +522,9 @@ pub struct DocsIndexItem {
     pub entity: EntityLink,
 }
 
-/// The full search page. Results come from the browser; without
-/// JavaScript the page points at the catalog and the docs instead.
+/// The full search page (and the 404 page, which offers the same ways
+/// on). Results come from the browser; without JavaScript the page points
+/// at the catalog and the docs instead.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchPage {
     pub catalog: String,

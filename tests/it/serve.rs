@@ -113,3 +113,21 @@ fn an_open_page_reloads_itself() {
     );
     b.wait_for("!window.__notReloaded && document.body.textContent.includes('Second version.')");
 }
+
+// Issue #5: missing paths get the theme's 404 page (with working links from
+// any depth), HEAD requests no body.
+#[test]
+fn missing_paths_get_the_404_page() {
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
+        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
+        ("repos/svc/docs/index.md", "# Home\n"),
+    ]);
+    let served = serve(dir.path());
+    let (status, html) = http_get(&served.addr, "/catalog/default/component/nope/deeper/");
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"), "{html}");
+    assert!(html.contains("<base href=\"/\">"), "{html}");
+    assert!(html.contains("href=\"catalog/\""), "{html}");
+}

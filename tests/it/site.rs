@@ -76,7 +76,11 @@ fn relations_show_in_both_directions_with_relative_links() {
             && team.contains("href=\"../../api/orders-api/\"")
     );
     // No absolute links: the site works under any sub-path and from file://.
-    for (path, bytes) in site.iter().filter(|(p, _)| p.ends_with(".html")) {
+    // (404.html is answered at any depth; its `<base>` names the root.)
+    for (path, bytes) in site
+        .iter()
+        .filter(|(p, _)| p.ends_with(".html") && *p != "404.html")
+    {
         let html = String::from_utf8_lossy(bytes);
         assert!(
             !html.contains("href=\"/"),
@@ -196,4 +200,26 @@ fn example_portal_builds_without_diagnostics() {
         .expect("a template");
     let name = template.rsplit('/').next().unwrap();
     assert!(site.contains(&format!("catalog/default/template/{name}/index.html")));
+}
+
+// Issue #5: the 404 page hosts answer for missing paths starts its links at
+// the site root, under base_url's path too, and is not in the sitemap.
+#[test]
+fn the_404_page_links_from_the_site_root() {
+    let dir = crate::support::tree(&[
+        (
+            "backlot.yaml",
+            "base_url: https://example.org/portal\ncatalog:\n  locations:\n    - { type: file, target: all.yaml }\n",
+        ),
+        (
+            "all.yaml",
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n",
+        ),
+    ]);
+    let site = crate::support::Portal::load(dir.path()).render();
+    let page = String::from_utf8_lossy(site.get("404.html").unwrap()).into_owned();
+    assert!(page.contains("<base href=\"/portal/\">"), "{page}");
+    assert!(!page.contains("rel=\"canonical\""), "{page}");
+    let sitemap = String::from_utf8_lossy(site.get("sitemap.xml").unwrap()).into_owned();
+    assert!(!sitemap.contains("404"), "{sitemap}");
 }
