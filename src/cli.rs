@@ -86,6 +86,9 @@ pub struct ServeArgs {
     /// and container file systems where events do not arrive).
     #[arg(long)]
     pub poll: bool,
+    /// Open the portal in the desktop's browser once it is served.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -262,6 +265,7 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     );
     print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
     let errors = error_lines(&loaded.diagnostics, &loaded.sources);
+    let roots = loaded.roots.clone();
     drop(loaded);
     let live = serve::Live::new(site, None);
     let loopback = args
@@ -276,8 +280,15 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         );
     }
     let server = serve::Server::bind(&args.bind, args.port)?;
-    watch(args, &root, theme.as_deref(), errors, &live)?;
-    eprintln!("serving on http://{}/ (Ctrl-C to stop)", server.addr());
+    let mut watched = vec![root];
+    watched.extend(theme);
+    watched.extend(roots);
+    watch(args, &watched, errors, &live)?;
+    let url = format!("http://{}/", server.addr());
+    eprintln!("serving on {url} (Ctrl-C to stop)");
+    if args.open {
+        open_browser(&url);
+    }
     server.run(live);
     Ok(0)
 }
@@ -302,13 +313,31 @@ fn error_lines(diags: &Diagnostics, sources: &SourceDb) -> std::collections::BTr
         .collect()
 }
 
-/// Watches the config's folder (crawl roots usually live below it) and
-/// the theme, and rebuilds after each burst of changes: a new site when
+/// Opens `url` in the desktop's browser; a failure is only reported.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        eprintln!("warning: could not open a browser ({opener}: {e}); open {url} yourself");
+    }
+}
+
+/// Watches `paths` (the config's folder, the theme, the crawl roots; each
+/// folder once) and rebuilds after each burst of changes: a new site when
 /// the build brings no new errors, else the previous one with an overlay.
 fn watch(
     args: &ServeArgs,
-    root: &std::path::Path,
-    theme: Option<&std::path::Path>,
+    paths: &[PathBuf],
     mut served_errors: std::collections::BTreeSet<String>,
     live: &std::sync::Arc<serve::Live>,
 ) -> Result<()> {
@@ -322,9 +351,19 @@ fn watch(
     } else {
         Box::new(notify::recommended_watcher(tx)?)
     };
-    watcher.watch(root, RecursiveMode::Recursive)?;
-    if let Some(theme) = theme.filter(|t| !t.starts_with(root)) {
-        watcher.watch(theme, RecursiveMode::Recursive)?;
+    let mut watched: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if watched.iter().any(|w| path.starts_with(w)) {
+            continue;
+        }
+        watched.retain(|w| !w.starts_with(&path));
+        watched.push(path);
+    }
+    for path in &watched {
+        watcher
+            .watch(path, RecursiveMode::Recursive)
+            .with_context(|| format!("watching {}", path.display()))?;
     }
     let config_path = args.common.config.clone();
     let format = format_of(&args.common);

@@ -31,6 +31,8 @@ pub struct Loaded {
     /// Rendered TechDocs sites.
     pub docs: Vec<DocSite>,
     pub diagnostics: Diagnostics,
+    /// The folders the crawl read from (canonical): what `serve` watches.
+    pub roots: Vec<std::path::PathBuf>,
 }
 
 /// A config that could not be used: the run stops (exit code 2).
@@ -92,6 +94,7 @@ pub fn load(config: Config, mut sources: SourceDb, config_file: Option<FileId>) 
         catalog,
         docs,
         diagnostics,
+        roots: crawled.roots.paths().to_vec(),
     }
 }
 

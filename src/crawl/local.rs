@@ -49,6 +49,11 @@ impl Roots {
         Ok(canonical)
     }
 
+    /// The roots, canonical.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
     pub fn contains(&self, canonical: &Path) -> bool {
         self.roots.iter().any(|r| canonical.starts_with(r))
     }

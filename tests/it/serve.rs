@@ -131,3 +131,25 @@ fn missing_paths_get_the_404_page() {
     assert!(html.contains("<base href=\"/\">"), "{html}");
     assert!(html.contains("href=\"catalog/\""), "{html}");
 }
+
+// Issue #5: crawl roots outside the config's folder are watched too.
+#[test]
+fn roots_outside_the_config_folder_are_watched() {
+    let dir = tree(&[
+        (
+            "portal/backlot.yaml",
+            "catalog:\n  locations:\n    - { type: dir, target: ../repos }\ndocs:\n  cache: false\n",
+        ),
+        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
+        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
+        ("repos/svc/docs/index.md", "# Home\n\nFirst version.\n"),
+    ]);
+    let served = serve(&dir.path().join("portal"));
+    write(
+        &dir.path().join("repos/svc/docs/index.md"),
+        "# Home\n\nSecond version.\n",
+    );
+    next_generation(&served.addr, 0);
+    let (_, html) = http_get(&served.addr, "/docs/default/component/svc/");
+    assert!(html.contains("Second version."), "{html}");
+}
