@@ -254,6 +254,22 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         return Ok(2);
     };
     let root = config.root.clone();
+    // Served where it will be published: under base_url's path.
+    let prefix = config
+        .base_url
+        .as_deref()
+        .and_then(|b| url::Url::parse(b).ok())
+        .map_or_else(
+            || "/".to_string(),
+            |u| {
+                let path = u.path().to_string();
+                if path.ends_with('/') {
+                    path
+                } else {
+                    format!("{path}/")
+                }
+            },
+        );
     let theme = config.theme.as_ref().map(|t| root.join(t));
     let loaded = pipeline::load(config, sources, Some(config_file));
     let site = render_loaded(&loaded)?;
@@ -284,12 +300,12 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     watched.extend(theme);
     watched.extend(roots);
     watch(args, &watched, errors, &live)?;
-    let url = format!("http://{}/", server.addr());
+    let url = format!("http://{}{prefix}", server.addr());
     eprintln!("serving on {url} (Ctrl-C to stop)");
     if args.open {
         open_browser(&url);
     }
-    server.run(live);
+    server.run(live, &prefix);
     Ok(0)
 }
 

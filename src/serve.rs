@@ -110,14 +110,18 @@ impl Server {
 
     /// Serves until the process ends. Long polls hold a thread each, so
     /// there are more workers than a static server would need.
-    pub fn run(self, live: Arc<Live>) {
+    /// `prefix` is where the site lives (`/`, or `base_url`'s path such as
+    /// `/portal/`): requests outside it are redirected into it.
+    pub fn run(self, live: Arc<Live>, prefix: &str) {
+        let prefix: Arc<str> = Arc::from(prefix);
         let workers: Vec<_> = (0..16)
             .map(|_| {
                 let http = Arc::clone(&self.http);
                 let live = Arc::clone(&live);
+                let prefix = Arc::clone(&prefix);
                 std::thread::spawn(move || {
                     for request in http.incoming_requests() {
-                        let response = live_response(&live, request.url());
+                        let response = live_response(&live, request.url(), &prefix);
                         // A client that went away is not our problem.
                         let _ = request.respond(response);
                     }
@@ -132,7 +136,7 @@ impl Server {
 
 /// A request against the live server: the long poll, or the current
 /// snapshot with the reload script (and the overlay) in its pages.
-pub fn live_response(live: &Live, url: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+pub fn live_response(live: &Live, url: &str, prefix: &str) -> Response<std::io::Cursor<Vec<u8>>> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     if path == LIVERELOAD_PATH {
         let seen = query
@@ -145,8 +149,18 @@ pub fn live_response(live: &Live, url: &str) -> Response<std::io::Cursor<Vec<u8>
             .with_header(header("Content-Type", "application/json"))
             .with_header(header("Cache-Control", "no-store"));
     }
+    // The site under `prefix`: `/portal/catalog/` is `catalog/`.
+    let inner = match url.strip_prefix(prefix.trim_end_matches('/')) {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => {
+            let target = format!("{prefix}{}", url.trim_start_matches('/'));
+            return Response::from_data(Vec::new())
+                .with_status_code(StatusCode(302))
+                .with_header(header("Location", &target));
+        }
+    };
     let snapshot = live.current();
-    let (status, content_type, body) = answer(&snapshot.site, url);
+    let (status, content_type, body) = answer(&snapshot.site, inner);
     let body = if content_type.starts_with("text/html") {
         inject(body, &snapshot)
     } else {
@@ -339,15 +353,15 @@ mod tests {
         s.insert("index.html", "<html><body><p>home</p></body></html>");
         s.insert("a.css", "p{}");
         let live = Live::new(s, None);
-        let page = body(live_response(&live, "/"));
+        let page = body(live_response(&live, "/", "/"));
         assert!(
             page.contains("var seen = 0;") && page.ends_with("</body></html>"),
             "{page}"
         );
         assert!(!page.contains("backlot-overlay"));
-        assert_eq!(body(live_response(&live, "/a.css")), "p{}");
+        assert_eq!(body(live_response(&live, "/a.css", "/")), "p{}");
         live.publish(None, Some("x.yaml:1:1: <script>alert(1)</script>".into()));
-        let page = body(live_response(&live, "/"));
+        let page = body(live_response(&live, "/", "/"));
         assert!(
             page.contains("backlot-overlay") && page.contains("<p>home</p>"),
             "{page}"
@@ -355,6 +369,43 @@ mod tests {
         assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(page.contains("var seen = 1;"));
+    }
+
+    /// With `base_url: https://example.org/portal/` the site is served
+    /// under `/portal/`; anything else is redirected into it.
+    #[test]
+    fn the_site_lives_under_the_base_url_path() {
+        let live = Live::new(site(), None);
+        let at = |url: &str| live_response(&live, url, "/portal/");
+        assert_eq!(at("/portal/").status_code(), StatusCode(200));
+        assert_eq!(
+            at("/portal/catalog/default/component/a/").status_code(),
+            StatusCode(200)
+        );
+        let moved = at("/catalog/default/component/a/");
+        assert_eq!(moved.status_code(), StatusCode(302));
+        let location = moved
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Location"))
+            .map(|h| h.value.to_string());
+        assert_eq!(
+            location.as_deref(),
+            Some("/portal/catalog/default/component/a/")
+        );
+        assert_eq!(at("/portal").status_code(), StatusCode(302));
+        assert_eq!(at("/portalx/").status_code(), StatusCode(302));
+        // A folder without its slash keeps the prefix in the redirect.
+        let folder = at("/portal/catalog/default/component/a");
+        let location = folder
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Location"))
+            .map(|h| h.value.to_string());
+        assert_eq!(
+            location.as_deref(),
+            Some("/portal/catalog/default/component/a/")
+        );
     }
 
     #[test]
