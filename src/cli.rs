@@ -255,21 +255,7 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     };
     let root = config.root.clone();
     // Served where it will be published: under base_url's path.
-    let prefix = config
-        .base_url
-        .as_deref()
-        .and_then(|b| url::Url::parse(b).ok())
-        .map_or_else(
-            || "/".to_string(),
-            |u| {
-                let path = u.path().to_string();
-                if path.ends_with('/') {
-                    path
-                } else {
-                    format!("{path}/")
-                }
-            },
-        );
+    let prefix = crate::site::urls::root_path(config.base_url.as_deref());
     let theme = config.theme.as_ref().map(|t| root.join(t));
     let loaded = pipeline::load(config, sources, Some(config_file));
     let site = render_loaded(&loaded)?;

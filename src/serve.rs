@@ -382,28 +382,22 @@ mod tests {
             at("/portal/catalog/default/component/a/").status_code(),
             StatusCode(200)
         );
-        let moved = at("/catalog/default/component/a/");
-        assert_eq!(moved.status_code(), StatusCode(302));
-        let location = moved
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Location"))
-            .map(|h| h.value.to_string());
+        let location = |r: Response<std::io::Cursor<Vec<u8>>>| {
+            assert!(matches!(r.status_code().0, 301 | 302));
+            r.headers()
+                .iter()
+                .find(|h| h.field.equiv("Location"))
+                .map(|h| h.value.to_string())
+        };
         assert_eq!(
-            location.as_deref(),
+            location(at("/catalog/default/component/a/")).as_deref(),
             Some("/portal/catalog/default/component/a/")
         );
         assert_eq!(at("/portal").status_code(), StatusCode(302));
         assert_eq!(at("/portalx/").status_code(), StatusCode(302));
         // A folder without its slash keeps the prefix in the redirect.
-        let folder = at("/portal/catalog/default/component/a");
-        let location = folder
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Location"))
-            .map(|h| h.value.to_string());
         assert_eq!(
-            location.as_deref(),
+            location(at("/portal/catalog/default/component/a")).as_deref(),
             Some("/portal/catalog/default/component/a/")
         );
     }

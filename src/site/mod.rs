@@ -301,23 +301,8 @@ impl<'a> Site<'a> {
                 .map(|base| urls::absolute(base, from)),
             // The 404 page is answered for any missing path, at any depth:
             // its relative links resolve against the site root.
-            base_href: (spec.kind == PageKind::NotFound).then(|| {
-                self.config
-                    .base_url
-                    .as_deref()
-                    .and_then(|b| url::Url::parse(b).ok())
-                    .map_or_else(
-                        || "/".to_string(),
-                        |u| {
-                            let path = u.path().to_string();
-                            if path.ends_with('/') {
-                                path
-                            } else {
-                                format!("{path}/")
-                            }
-                        },
-                    )
-            }),
+            base_href: (spec.kind == PageKind::NotFound)
+                .then(|| urls::root_path(self.config.base_url.as_deref())),
             assets: assets
                 .iter()
                 .map(|(name, path)| (name.clone(), urls::href(from, path)))

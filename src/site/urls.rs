@@ -137,6 +137,19 @@ pub fn kind_page(kind_key: &str, page: usize) -> String {
     format!("{}index.html", kind_dir(kind_key, page))
 }
 
+/// The path the site lives at on its host, ending with `/`: `base_url`'s
+/// path (`https://example.org/portal` → `/portal/`), else `/`.
+pub fn root_path(base_url: Option<&str>) -> String {
+    let path = base_url
+        .and_then(|b| url::Url::parse(b).ok())
+        .map_or_else(|| "/".to_string(), |u| u.path().to_string());
+    if path.ends_with('/') {
+        path
+    } else {
+        format!("{path}/")
+    }
+}
+
 /// Output path of a theme asset copied to `static/`.
 pub fn static_file(name: &str) -> String {
     format!("static/{name}")

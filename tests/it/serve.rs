@@ -9,6 +9,16 @@ use crate::support::{http_get, serve, tree};
 const CONFIG: &str = "title: Before\ncatalog:\n  locations:\n    - { type: dir, target: repos }\ndocs:\n  cache: false\n";
 const DESCRIPTOR: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  annotations:\n    backstage.io/techdocs-ref: dir:.\nspec:\n  type: service\n  lifecycle: production\n  owner: guest\n";
 
+/// A portal of one component with a docs site, its config at the root.
+fn docs_portal() -> tempfile::TempDir {
+    tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
+        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
+        ("repos/svc/docs/index.md", "# Home\n\nFirst version.\n"),
+    ])
+}
+
 /// The generation after `seen`: the long poll answers when it changes.
 fn next_generation(addr: &str, seen: u64) -> u64 {
     let (status, body) = http_get(addr, &format!("/__backlot/livereload?gen={seen}"));
@@ -30,12 +40,7 @@ fn write(path: &std::path::Path, text: &str) {
 
 #[test]
 fn edits_are_served_and_broken_descriptors_keep_the_previous_site() {
-    let dir = tree(&[
-        ("backlot.yaml", CONFIG),
-        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
-        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
-        ("repos/svc/docs/index.md", "# Home\n\nFirst version.\n"),
-    ]);
+    let dir = docs_portal();
     let served = serve(dir.path());
     let addr = served.addr.clone();
     let page = "/docs/default/component/svc/";
@@ -96,12 +101,7 @@ fn edits_are_served_and_broken_descriptors_keep_the_previous_site() {
 // change, and shows the new text.
 #[test]
 fn an_open_page_reloads_itself() {
-    let dir = tree(&[
-        ("backlot.yaml", CONFIG),
-        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
-        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
-        ("repos/svc/docs/index.md", "# Home\n\nFirst version.\n"),
-    ]);
+    let dir = docs_portal();
     let served = serve(dir.path());
     let b = crate::webdriver::Browser::start();
     b.goto(&served.url("/docs/default/component/svc/"));
@@ -118,12 +118,7 @@ fn an_open_page_reloads_itself() {
 // any depth), HEAD requests no body.
 #[test]
 fn missing_paths_get_the_404_page() {
-    let dir = tree(&[
-        ("backlot.yaml", CONFIG),
-        ("repos/svc/catalog-info.yaml", DESCRIPTOR),
-        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
-        ("repos/svc/docs/index.md", "# Home\n"),
-    ]);
+    let dir = docs_portal();
     let served = serve(dir.path());
     let (status, html) = http_get(&served.addr, "/catalog/default/component/nope/deeper/");
     assert_eq!(status, 404);
