@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::diag::Diagnostics;
 use crate::diag::emit::{self, Format};
-use crate::diag::{Diagnostics, Severity};
 use crate::output::{self, OutputSet};
 use crate::pipeline::{self, Loaded};
 use crate::render::{self, RenderInput};
@@ -266,10 +266,12 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         emit::counts(&loaded.diagnostics)
     );
     print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
-    let errors = error_lines(&loaded.diagnostics, &loaded.sources);
-    let roots = loaded.roots.clone();
+    let errors = emit::error_lines(&loaded.diagnostics, &loaded.sources);
+    let mut watched = vec![root];
+    watched.extend(theme);
+    watched.extend(loaded.roots.iter().cloned());
     drop(loaded);
-    let live = serve::Live::new(site, None);
+    let live = serve::Live::new(site, errors);
     let loopback = args
         .bind
         .parse::<std::net::IpAddr>()
@@ -282,10 +284,10 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         );
     }
     let server = serve::Server::bind(&args.bind, args.port)?;
-    let mut watched = vec![root];
-    watched.extend(theme);
-    watched.extend(roots);
-    watch(args, &watched, errors, &live)?;
+    let config_path = args.common.config.clone();
+    serve::watch(&watched, args.poll, &live, move || {
+        rebuild(&config_path, format)
+    })?;
     let url = format!("http://{}{prefix}", server.addr());
     eprintln!("serving on {url} (Ctrl-C to stop)");
     if args.open {
@@ -293,26 +295,6 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     }
     server.run(live, &prefix);
     Ok(0)
-}
-
-/// The build's errors, one line each (`file:line:col: code: message`),
-/// for comparing builds and for the overlay.
-fn error_lines(diags: &Diagnostics, sources: &SourceDb) -> std::collections::BTreeSet<String> {
-    diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            let r = emit::resolve(d, sources);
-            format!(
-                "{}:{}:{}: {}: {}",
-                r.file.unwrap_or("-"),
-                r.line.unwrap_or(0),
-                r.column.unwrap_or(0),
-                r.code,
-                r.message
-            )
-        })
-        .collect()
 }
 
 /// Opens `url` in the desktop's browser; a failure is only reported.
@@ -334,105 +316,10 @@ fn open_browser(url: &str) {
     }
 }
 
-/// Watches `paths` (the config's folder, the theme, the crawl roots; each
-/// folder once) and rebuilds after each burst of changes: a new site when
-/// the build brings no new errors, else the previous one with an overlay.
-fn watch(
-    args: &ServeArgs,
-    paths: &[PathBuf],
-    mut served_errors: std::collections::BTreeSet<String>,
-    live: &std::sync::Arc<serve::Live>,
-) -> Result<()> {
-    use notify::{RecursiveMode, Watcher};
-    let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
-    let mut watcher: Box<dyn Watcher + Send> = if args.poll {
-        Box::new(notify::PollWatcher::new(
-            tx,
-            notify::Config::default().with_poll_interval(std::time::Duration::from_millis(500)),
-        )?)
-    } else {
-        Box::new(notify::recommended_watcher(tx)?)
-    };
-    let mut watched: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        if watched.iter().any(|w| path.starts_with(w)) {
-            continue;
-        }
-        watched.retain(|w| !w.starts_with(&path));
-        watched.push(path);
-    }
-    for path in &watched {
-        watcher
-            .watch(path, RecursiveMode::Recursive)
-            .with_context(|| format!("watching {}", path.display()))?;
-    }
-    let config_path = args.common.config.clone();
-    let format = format_of(&args.common);
-    let live = std::sync::Arc::clone(live);
-    std::thread::spawn(move || {
-        // The watcher lives as long as this thread.
-        let _watcher = watcher;
-        while let Ok(first) = rx.recv() {
-            if !relevant(&first) {
-                continue;
-            }
-            // Editors write in bursts (temp file, rename, chmod): wait for
-            // quiet before rebuilding.
-            while rx
-                .recv_timeout(std::time::Duration::from_millis(100))
-                .is_ok()
-            {}
-            let started = std::time::Instant::now();
-            let (site, problems, errors) = rebuild(&config_path, format);
-            let keep = site.is_none() || !errors.is_subset(&served_errors);
-            let generation = if keep {
-                let text = if errors.is_empty() {
-                    problems.unwrap_or_default()
-                } else {
-                    errors.iter().cloned().collect::<Vec<_>>().join("\n")
-                };
-                live.publish(None, Some(text))
-            } else {
-                served_errors = errors;
-                live.publish(site, None)
-            };
-            eprintln!(
-                "{} in {} ms (generation {generation})",
-                if keep {
-                    "rebuild failed, still serving the previous build"
-                } else {
-                    "rebuilt"
-                },
-                started.elapsed().as_millis()
-            );
-        }
-    });
-    Ok(())
-}
-
-/// Changes worth a rebuild: not reads, nothing under .git or the
-/// highlight cache.
-fn relevant(event: &notify::Result<notify::Event>) -> bool {
-    let Ok(event) = event else { return true };
-    (event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove())
-        && event.paths.iter().any(|p| {
-            !p.components()
-                .any(|c| matches!(c.as_os_str().to_str(), Some(".git" | pipeline::CACHE_DIR)))
-        })
-}
-
-/// One rebuild: the site (unless it could not be built), what went wrong
-/// when it could not, and its errors.
-fn rebuild(
-    config_path: &std::path::Path,
-    format: Format,
-) -> (
-    Option<OutputSet>,
-    Option<String>,
-    std::collections::BTreeSet<String>,
-) {
-    let read = match pipeline::read_config(config_path) {
+/// One rebuild for `serve`, printing its errors (only: every warning again
+/// on each save would bury them) and its counts.
+fn rebuild(config_path: &Path, format: Format) -> serve::Rebuilt {
+    let (config, sources, file) = match pipeline::read_config(config_path) {
         Ok(Ok(read)) => read,
         Ok(Err(bad)) => {
             let _ = print(
@@ -441,22 +328,37 @@ fn rebuild(
                 format,
                 "the config has errors",
             );
-            let errors = error_lines(&bad.diagnostics, &bad.sources);
-            return (None, None, errors);
+            return serve::Rebuilt {
+                site: None,
+                failure: None,
+                errors: emit::error_lines(&bad.diagnostics, &bad.sources),
+            };
         }
-        Err(e) => return (None, Some(format!("{e:#}")), Default::default()),
+        Err(e) => {
+            return serve::Rebuilt {
+                site: None,
+                failure: Some(format!("{e:#}")),
+                errors: Default::default(),
+            };
+        }
     };
-    let (config, sources, file) = read;
     let loaded = pipeline::load(config, sources, Some(file));
-    let errors = error_lines(&loaded.diagnostics, &loaded.sources);
-    // Only the errors: every warning again on each save would bury them.
+    let errors = emit::error_lines(&loaded.diagnostics, &loaded.sources);
     for line in &errors {
         eprintln!("error: {line}");
     }
     eprintln!("{}", emit::counts(&loaded.diagnostics));
     match render_loaded(&loaded) {
-        Ok(site) => (Some(site), None, errors),
-        Err(e) => (None, Some(format!("{e:#}")), errors),
+        Ok(site) => serve::Rebuilt {
+            site: Some(site),
+            failure: None,
+            errors,
+        },
+        Err(e) => serve::Rebuilt {
+            site: None,
+            failure: Some(format!("{e:#}")),
+            errors,
+        },
     }
 }
 

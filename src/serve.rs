@@ -12,11 +12,14 @@
 //! soon as the generation is no longer `N` (or after [`POLL_WAIT`]), and
 //! the page reloads when it changed. A rebuild that brings new errors
 //! keeps the previous site and puts the errors in an overlay on every page
-//! instead.
+//! instead ([`Live::offer`]). [`watch`] runs the rebuilds the command line
+//! hands it, after each burst of file changes.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use tiny_http::{Header, Response, StatusCode};
@@ -38,40 +41,81 @@ pub struct Snapshot {
     pub problems: Option<String>,
 }
 
+/// What a rebuild produced.
+pub struct Rebuilt {
+    /// The new site, unless it could not be built.
+    pub site: Option<OutputSet>,
+    /// Why it could not, when that is not in `errors` (an unreadable
+    /// config, a template error).
+    pub failure: Option<String>,
+    /// Its errors, one line each (`diag::emit::error_lines`).
+    pub errors: BTreeSet<String>,
+}
+
 /// The snapshot being served and a way to wait for the next one.
 pub struct Live {
-    state: Mutex<Arc<Snapshot>>,
+    state: Mutex<State>,
     changed: Condvar,
 }
 
+struct State {
+    snapshot: Arc<Snapshot>,
+    /// The errors of the build being served.
+    errors: BTreeSet<String>,
+}
+
 impl Live {
-    pub fn new(site: OutputSet, problems: Option<String>) -> Arc<Live> {
+    /// Serves `site`, a build with these `errors`: errors already there
+    /// never hold later rebuilds back.
+    pub fn new(site: OutputSet, errors: BTreeSet<String>) -> Arc<Live> {
         Arc::new(Live {
-            state: Mutex::new(Arc::new(Snapshot {
-                site: Arc::new(site),
-                generation: 0,
-                problems,
-            })),
+            state: Mutex::new(State {
+                snapshot: Arc::new(Snapshot {
+                    site: Arc::new(site),
+                    generation: 0,
+                    problems: None,
+                }),
+                errors,
+            }),
             changed: Condvar::new(),
         })
     }
 
     pub fn current(&self) -> Arc<Snapshot> {
-        Arc::clone(&self.state.lock().unwrap_or_else(|e| e.into_inner()))
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&state.snapshot)
     }
 
-    /// Publishes the next generation: `site` replaces the served one when
-    /// given; `problems` (or their absence) replaces the overlay.
-    pub fn publish(&self, site: Option<OutputSet>, problems: Option<String>) -> u64 {
+    /// Publishes a rebuild as the next generation. Its site replaces the
+    /// served one unless it could not be built or it brings errors the
+    /// served one did not have; then the previous site stays, with the
+    /// errors (or the failure) over every page. Returns the generation
+    /// and whether the site was replaced.
+    pub fn offer(&self, rebuilt: Rebuilt) -> (u64, bool) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let next = Snapshot {
-            site: site.map_or_else(|| Arc::clone(&state.site), Arc::new),
-            generation: state.generation + 1,
-            problems,
+        let swap = rebuilt.site.is_some() && rebuilt.errors.is_subset(&state.errors);
+        let (site, problems) = match rebuilt.site {
+            Some(site) if swap => {
+                state.errors = rebuilt.errors;
+                (Arc::new(site), None)
+            }
+            _ => {
+                let text = if rebuilt.errors.is_empty() {
+                    rebuilt.failure.unwrap_or_default()
+                } else {
+                    rebuilt.errors.into_iter().collect::<Vec<_>>().join("\n")
+                };
+                (Arc::clone(&state.snapshot.site), Some(text))
+            }
         };
-        *state = Arc::new(next);
+        let generation = state.snapshot.generation + 1;
+        state.snapshot = Arc::new(Snapshot {
+            site,
+            generation,
+            problems,
+        });
         self.changed.notify_all();
-        state.generation
+        (generation, swap)
     }
 
     /// The current generation once it differs from `seen`, or after
@@ -80,10 +124,85 @@ impl Live {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let (state, _) = self
             .changed
-            .wait_timeout_while(state, timeout, |s| s.generation == seen)
+            .wait_timeout_while(state, timeout, |s| s.snapshot.generation == seen)
             .unwrap_or_else(|e| e.into_inner());
-        state.generation
+        state.snapshot.generation
     }
+}
+
+/// Watches `paths` (each folder once, recursively) and, after each burst
+/// of changes, runs `rebuild` and offers its result to `live`. `poll`
+/// checks every half second instead of relying on file-system events.
+pub fn watch(
+    paths: &[PathBuf],
+    poll: bool,
+    live: &Arc<Live>,
+    rebuild: impl Fn() -> Rebuilt + Send + 'static,
+) -> Result<()> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher: Box<dyn Watcher + Send> = if poll {
+        Box::new(notify::PollWatcher::new(
+            tx,
+            notify::Config::default().with_poll_interval(Duration::from_millis(500)),
+        )?)
+    } else {
+        Box::new(notify::recommended_watcher(tx)?)
+    };
+    let mut watched: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if watched.iter().any(|w| path.starts_with(w)) {
+            continue;
+        }
+        watched.retain(|w| !w.starts_with(&path));
+        watched.push(path);
+    }
+    for path in &watched {
+        watcher
+            .watch(path, RecursiveMode::Recursive)
+            .with_context(|| format!("watching {}", path.display()))?;
+    }
+    let live = Arc::clone(live);
+    std::thread::spawn(move || {
+        // The watcher lives as long as this thread.
+        let _watcher = watcher;
+        while let Ok(first) = rx.recv() {
+            if !relevant(&first) {
+                continue;
+            }
+            // Editors write in bursts (temp file, rename, chmod): wait for
+            // quiet before rebuilding.
+            while rx.recv_timeout(Duration::from_millis(100)).is_ok() {}
+            let started = Instant::now();
+            let (generation, swapped) = live.offer(rebuild());
+            eprintln!(
+                "{} in {} ms (generation {generation})",
+                if swapped {
+                    "rebuilt"
+                } else {
+                    "rebuild failed, still serving the previous build"
+                },
+                started.elapsed().as_millis()
+            );
+        }
+    });
+    Ok(())
+}
+
+/// Changes worth a rebuild: not reads, nothing under .git or the
+/// highlight cache (which every build writes).
+fn relevant(event: &notify::Result<notify::Event>) -> bool {
+    let Ok(event) = event else { return true };
+    (event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove())
+        && event.paths.iter().any(|p| {
+            !p.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some(".git" | crate::pipeline::CACHE_DIR)
+                )
+            })
+        })
 }
 
 pub struct Server {
@@ -352,7 +471,7 @@ mod tests {
         let mut s = OutputSet::new();
         s.insert("index.html", "<html><body><p>home</p></body></html>");
         s.insert("a.css", "p{}");
-        let live = Live::new(s, None);
+        let live = Live::new(s, BTreeSet::new());
         let page = body(live_response(&live, "/", "/"));
         assert!(
             page.contains("var seen = 0;") && page.ends_with("</body></html>"),
@@ -360,7 +479,11 @@ mod tests {
         );
         assert!(!page.contains("backlot-overlay"));
         assert_eq!(body(live_response(&live, "/a.css", "/")), "p{}");
-        live.publish(None, Some("x.yaml:1:1: <script>alert(1)</script>".into()));
+        live.offer(Rebuilt {
+            site: None,
+            failure: None,
+            errors: BTreeSet::from(["x.yaml:1:1: <script>alert(1)</script>".to_string()]),
+        });
         let page = body(live_response(&live, "/", "/"));
         assert!(
             page.contains("backlot-overlay") && page.contains("<p>home</p>"),
@@ -375,7 +498,7 @@ mod tests {
     /// under `/portal/`; anything else is redirected into it.
     #[test]
     fn the_site_lives_under_the_base_url_path() {
-        let live = Live::new(site(), None);
+        let live = Live::new(site(), BTreeSet::new());
         let at = |url: &str| live_response(&live, url, "/portal/");
         assert_eq!(at("/portal/").status_code(), StatusCode(200));
         assert_eq!(
@@ -402,9 +525,50 @@ mod tests {
         );
     }
 
+    /// Errors the served build already had never hold a rebuild back; new
+    /// ones, or a build that failed, keep the previous site.
+    #[test]
+    fn rebuilds_with_new_errors_keep_the_previous_site() {
+        let with = |text: &str| {
+            let mut s = OutputSet::new();
+            s.insert("index.html", text.to_string());
+            s
+        };
+        let old = BTreeSet::from(["a.yaml:1:1: old".to_string()]);
+        let live = Live::new(with("v0"), old.clone());
+        let served = |live: &Live| {
+            String::from_utf8_lossy(live.current().site.get("index.html").unwrap()).into_owned()
+        };
+        let offer = |site: Option<&str>, errors: &[&str], failure: Option<&str>| {
+            live.offer(Rebuilt {
+                site: site.map(with),
+                failure: failure.map(str::to_string),
+                errors: errors.iter().map(|e| e.to_string()).collect(),
+            })
+        };
+        assert_eq!(offer(Some("v1"), &["a.yaml:1:1: old"], None), (1, true));
+        assert_eq!(served(&live), "v1");
+        assert!(live.current().problems.is_none());
+        assert_eq!(
+            offer(Some("v2"), &["a.yaml:1:1: old", "b.yaml:2:1: new"], None),
+            (2, false)
+        );
+        assert_eq!(served(&live), "v1");
+        assert_eq!(
+            live.current().problems.as_deref(),
+            Some("a.yaml:1:1: old\nb.yaml:2:1: new")
+        );
+        assert_eq!(offer(None, &[], Some("template error")), (3, false));
+        assert_eq!(live.current().problems.as_deref(), Some("template error"));
+        assert_eq!(offer(Some("v4"), &[], None), (4, true));
+        assert_eq!(served(&live), "v4");
+        // Once fixed, the old error no longer counts as already there.
+        assert_eq!(offer(Some("v5"), &["a.yaml:1:1: old"], None), (5, false));
+    }
+
     #[test]
     fn the_long_poll_answers_when_the_generation_moves() {
-        let live = Live::new(OutputSet::new(), None);
+        let live = Live::new(OutputSet::new(), BTreeSet::new());
         assert_eq!(
             live.wait_past(7, Duration::from_secs(5)),
             0,
@@ -413,7 +577,11 @@ mod tests {
         let publisher = Arc::clone(&live);
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
-            publisher.publish(Some(OutputSet::new()), None);
+            publisher.offer(Rebuilt {
+                site: Some(OutputSet::new()),
+                failure: None,
+                errors: BTreeSet::new(),
+            });
         });
         assert_eq!(live.wait_past(0, Duration::from_secs(10)), 1);
         t.join().unwrap();

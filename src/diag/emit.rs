@@ -66,6 +66,29 @@ pub fn resolve<'a>(diagnostic: &'a Diagnostic, sources: &'a SourceDb) -> Resolve
     }
 }
 
+/// The errors of a build, one line each (`file:line:col: code: message`):
+/// what `serve` compares between builds and shows over its pages.
+pub fn error_lines(
+    diagnostics: &Diagnostics,
+    sources: &SourceDb,
+) -> std::collections::BTreeSet<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| {
+            let r = resolve(d, sources);
+            format!(
+                "{}:{}:{}: {}: {}",
+                r.file.unwrap_or("-"),
+                r.line.unwrap_or(0),
+                r.column.unwrap_or(0),
+                r.code,
+                r.message
+            )
+        })
+        .collect()
+}
+
 /// Writes every diagnostic and the summary line.
 pub fn emit(
     out: &mut dyn Write,
