@@ -222,24 +222,14 @@ fn pagefind_query(
     )
 }
 
-/// Files with extension `ext` under `dir`, and their bytes.
-fn count_files(dir: &Path, ext: &str) -> (usize, usize) {
+/// Files under `dir` (with extension `ext`, when given) and their bytes.
+fn dir_size(dir: &Path, ext: Option<&str>) -> (usize, usize) {
     let mut files = 0;
     let mut bytes = 0;
     for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
-        if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == ext) {
-            files += 1;
-            bytes += e.metadata().map(|m| m.len() as usize).unwrap_or(0);
-        }
-    }
-    (files, bytes)
-}
-
-fn dir_size(dir: &Path) -> (usize, usize) {
-    let mut files = 0;
-    let mut bytes = 0;
-    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
-        if e.file_type().is_file() {
+        if e.file_type().is_file()
+            && ext.is_none_or(|x| e.path().extension().is_some_and(|e| e == x))
+        {
             files += 1;
             bytes += e.metadata().map(|m| m.len() as usize).unwrap_or(0);
         }
@@ -290,8 +280,8 @@ fn main() -> anyhow::Result<()> {
         .status()?;
     anyhow::ensure!(status.success(), "backlot build failed");
     let built = started.elapsed();
-    let (pages, _) = count_files(&site, "html");
-    let (index_files, index_bytes) = dir_size(&site.join("search"));
+    let (pages, _) = dir_size(&site, Some("html"));
+    let (index_files, index_bytes) = dir_size(&site.join("search"), None);
     println!(
         "portal built in {:.1} s (backlot build): {pages} HTML pages; search index {index_files} files, {:.1} MB",
         built.as_secs_f64(),
@@ -310,7 +300,7 @@ fn main() -> anyhow::Result<()> {
                 .status(),
         }?;
         anyhow::ensure!(status.success(), "pagefind failed");
-        let (files, bytes) = dir_size(&site.join("pagefind"));
+        let (files, bytes) = dir_size(&site.join("pagefind"), None);
         println!(
             "pagefind indexed the site in {:.1} s: {files} files, {:.1} MB",
             started.elapsed().as_secs_f64(),
