@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::Diagnostics;
 use crate::diag::emit::{self, Format};
+use crate::incremental::{self, Session, Step};
 use crate::output::{self, OutputSet};
 use crate::pipeline::{self, Loaded};
 use crate::render::{self, RenderInput};
@@ -249,16 +250,19 @@ pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
 
 fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     let format = format_of(&args.common);
-    let Some((config, sources, config_file)) = read_config_or_report(&args.common.config, format)?
-    else {
-        return Ok(2);
+    let mut session = Session::new(&args.common.config);
+    let (loaded, site) = match session.build(None)? {
+        Step::BadConfig(bad) => {
+            print(
+                &bad.diagnostics,
+                &bad.sources,
+                format,
+                "the config has errors",
+            )?;
+            return Ok(2);
+        }
+        Step::Built { loaded, site } => (loaded, site?),
     };
-    let root = config.root.clone();
-    // Served where it will be published: under base_url's path.
-    let prefix = crate::site::urls::root_path(config.base_url.as_deref());
-    let theme = config.theme.as_ref().map(|t| root.join(t));
-    let loaded = pipeline::load(config, sources, Some(config_file));
-    let site = render_loaded(&loaded)?;
     let summary = format!(
         "built {} entities ({} files): {}",
         loaded.catalog.len(),
@@ -267,11 +271,15 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     );
     print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
     let errors = emit::error_lines(&loaded.diagnostics, &loaded.sources);
-    let mut watched = vec![root];
-    watched.extend(theme);
+    let root = loaded.config.root.clone();
+    // Served where it will be published: under base_url's path.
+    let prefix = crate::site::urls::root_path(loaded.config.base_url.as_deref());
+    let mut watched = vec![root.clone()];
+    watched.extend(loaded.config.theme.as_ref().map(|t| root.join(t)));
     watched.extend(loaded.roots.iter().cloned());
-    drop(loaded);
     let live = serve::Live::new(site, errors);
+    live.patch(0, incremental::search_files(&loaded));
+    drop(loaded);
     let loopback = args
         .bind
         .parse::<std::net::IpAddr>()
@@ -284,9 +292,8 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         );
     }
     let server = serve::Server::bind(&args.bind, args.port)?;
-    let config_path = args.common.config.clone();
-    serve::watch(&watched, args.poll, &live, move || {
-        rebuild(&config_path, format)
+    serve::watch(&watched, args.poll, &live, move |changed| {
+        rebuild(&mut session, changed, format)
     })?;
     let url = format!("http://{}{prefix}", server.addr());
     eprintln!("serving on {url} (Ctrl-C to stop)");
@@ -318,10 +325,16 @@ fn open_browser(url: &str) {
 
 /// One rebuild for `serve`, printing its errors (only: every warning again
 /// on each save would bury them) and its counts.
-fn rebuild(config_path: &Path, format: Format) -> serve::Rebuilt {
-    let (config, sources, file) = match pipeline::read_config(config_path) {
-        Ok(Ok(read)) => read,
-        Ok(Err(bad)) => {
+fn rebuild(session: &mut Session, changed: Option<&[PathBuf]>, format: Format) -> serve::Rebuilt {
+    let failed = |failure: String, errors| serve::Rebuilt {
+        site: None,
+        failure: Some(failure),
+        errors,
+        search: None,
+    };
+    let (loaded, site) = match session.build(changed) {
+        Err(e) => return failed(format!("{e:#}"), Default::default()),
+        Ok(Step::BadConfig(bad)) => {
             let _ = print(
                 &bad.diagnostics,
                 &bad.sources,
@@ -332,33 +345,28 @@ fn rebuild(config_path: &Path, format: Format) -> serve::Rebuilt {
                 site: None,
                 failure: None,
                 errors: emit::error_lines(&bad.diagnostics, &bad.sources),
+                search: None,
             };
         }
-        Err(e) => {
-            return serve::Rebuilt {
-                site: None,
-                failure: Some(format!("{e:#}")),
-                errors: Default::default(),
-            };
-        }
+        Ok(Step::Built { loaded, site }) => (loaded, site),
     };
-    let loaded = pipeline::load(config, sources, Some(file));
     let errors = emit::error_lines(&loaded.diagnostics, &loaded.sources);
     for line in &errors {
         eprintln!("error: {line}");
     }
-    eprintln!("{}", emit::counts(&loaded.diagnostics));
-    match render_loaded(&loaded) {
+    let ((_, sites), (_, pages)) = session.reuse_counts();
+    eprintln!(
+        "{}; rendered {sites} docs site(s) and {pages} page(s) again",
+        emit::counts(&loaded.diagnostics)
+    );
+    match site {
         Ok(site) => serve::Rebuilt {
             site: Some(site),
             failure: None,
             errors,
+            search: Some(Box::new(move || incremental::search_files(&loaded))),
         },
-        Err(e) => serve::Rebuilt {
-            site: None,
-            failure: Some(format!("{e:#}")),
-            errors,
-        },
+        Err(e) => failed(format!("{e:#}"), errors),
     }
 }
 

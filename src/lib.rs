@@ -10,6 +10,7 @@ pub mod config;
 pub mod crawl;
 pub mod diag;
 pub mod docs;
+pub mod incremental;
 pub mod model;
 pub mod output;
 pub mod pipeline;

@@ -9,15 +9,19 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 /// Every file of the site, keyed by its path relative to the site root,
 /// with `/` separators (`catalog/default/component/foo/index.html`).
+/// Contents are shared: `serve` publishes a new set after each rebuild
+/// that mostly holds the previous one's files, and cloning a set costs its
+/// paths, not its gigabyte of pages.
 #[derive(Debug, Default, Clone)]
 pub struct OutputSet {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Arc<Vec<u8>>>,
 }
 
 impl OutputSet {
@@ -29,13 +33,26 @@ impl OutputSet {
     /// input) and must be relative and free of `..`; that is checked here
     /// once more so no input can ever make a write escape the site folder.
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.insert_shared(path, Arc::new(bytes.into()));
+    }
+
+    /// Adds a file whose contents another set (or a cache) also holds.
+    pub fn insert_shared(&mut self, path: impl Into<String>, bytes: Arc<Vec<u8>>) {
         let path = path.into();
         assert!(is_safe_relative(&path), "unsafe output path {path:?}");
-        self.files.insert(path, bytes.into());
+        self.files.insert(path, bytes);
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        self.files.get(path).map(|b| b.as_slice())
+    }
+
+    pub fn get_shared(&self, path: &str) -> Option<&Arc<Vec<u8>>> {
+        self.files.get(path)
+    }
+
+    pub fn remove(&mut self, path: &str) {
+        self.files.remove(path);
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -60,7 +77,7 @@ impl OutputSet {
 
     /// Total size in bytes.
     pub fn total_bytes(&self) -> usize {
-        self.files.values().map(Vec::len).sum()
+        self.files.values().map(|b| b.len()).sum()
     }
 }
 
@@ -132,7 +149,8 @@ fn write_tree(site: &OutputSet, root: &Path) -> Result<()> {
     }
     site.files.par_iter().try_for_each(|(path, bytes)| {
         let target = root.join(path);
-        fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))
+        fs::write(&target, bytes.as_slice())
+            .with_context(|| format!("writing {}", target.display()))
     })
 }
 

@@ -2,7 +2,7 @@
 //! by the CLI). Each stage is a plain function over plain data; this module
 //! only threads values and diagnostics through them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -19,6 +19,7 @@ use crate::docs::{
     highlight::{HighlightCache, Highlighter},
     sanitize::{SanitizeOptions, Sanitizer},
 };
+use crate::incremental::{self, CatalogMemo, DocsMemo};
 use crate::model::parse_ref;
 use crate::source::{FileId, SourceDb, SourceFile};
 
@@ -27,9 +28,11 @@ use crate::source::{FileId, SourceDb, SourceFile};
 pub struct Loaded {
     pub config: Config,
     pub sources: SourceDb,
-    pub catalog: Catalog,
+    /// Shared with `serve`'s next rebuild, which keeps it when no change
+    /// can touch it.
+    pub catalog: Arc<Catalog>,
     /// Rendered TechDocs sites.
-    pub docs: Vec<DocSite>,
+    pub docs: Vec<Arc<DocSite>>,
     pub diagnostics: Diagnostics,
     /// The folders the crawl read from (canonical): what `serve` watches.
     pub roots: Vec<std::path::PathBuf>,
@@ -59,7 +62,7 @@ pub fn read_config(
     let file = sources.add(SourceFile {
         path: absolute.clone(),
         display,
-        text: Some(text.clone()),
+        text: Some(text.as_str().into()),
     });
     Ok(match config::parse(&text, &absolute, file) {
         Ok(config) => Ok((config, sources, file)),
@@ -76,16 +79,64 @@ pub fn read_config(
 }
 
 /// Crawl, parse, validate and relate: the catalog and every diagnostic.
-pub fn load(config: Config, mut sources: SourceDb, config_file: Option<FileId>) -> Loaded {
-    let mut diagnostics = Diagnostics::new();
-    let crawled = crawl::crawl(&config, config_file, &mut sources, &mut diagnostics);
-    let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
+pub fn load(config: Config, sources: SourceDb, config_file: Option<FileId>) -> Loaded {
+    load_reusing(config, sources, config_file, None)
+}
+
+/// What a rebuild may take over from the builds before it (`serve`).
+pub struct Reuse<'a> {
+    /// The paths changed since the last build (`None`: unknown).
+    pub changed: Option<&'a [PathBuf]>,
+    /// The catalog of the last build; brought up to date by the build.
+    pub catalog: &'a mut Option<CatalogMemo>,
+    /// Docs sites; brought up to date by the build.
+    pub docs: &'a mut DocsMemo,
+    /// A highlighter that lives as long as the session, so that its cache
+    /// is opened once and never pruned to the sites one rebuild rendered.
+    pub highlighter: &'a Highlighter,
+}
+
+/// [`load`], reusing what `reuse` holds; the result is the same.
+pub fn load_reusing(
+    config: Config,
+    mut sources: SourceDb,
+    config_file: Option<FileId>,
+    mut reuse: Option<Reuse>,
+) -> Loaded {
+    let kept = reuse.as_ref().and_then(|r| {
+        let memo = r.catalog.as_ref()?;
+        incremental::catalog_unaffected(memo, r.changed?, &config).then(|| memo.clone())
+    });
+    let memo = match kept {
+        Some(memo) => memo,
+        None => {
+            let mut diagnostics = Diagnostics::new();
+            let crawled = crawl::crawl(&config, config_file, &mut sources, &mut diagnostics);
+            let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
+            CatalogMemo {
+                sources,
+                catalog: Arc::new(catalog),
+                diagnostics,
+                roots: crawled.roots,
+            }
+        }
+    };
+    if let Some(r) = &mut reuse {
+        *r.catalog = Some(memo.clone());
+    }
+    let CatalogMemo {
+        mut sources,
+        catalog,
+        mut diagnostics,
+        roots,
+    } = memo;
     let docs = load_docs(
         &config,
         &catalog,
-        &crawled.roots,
+        &roots,
         &mut sources,
         &mut diagnostics,
+        reuse,
     );
     diagnostics.sort();
     Loaded {
@@ -94,50 +145,124 @@ pub fn load(config: Config, mut sources: SourceDb, config_file: Option<FileId>) 
         catalog,
         docs,
         diagnostics,
-        roots: crawled.roots.paths().to_vec(),
+        roots: roots.paths().to_vec(),
     }
 }
 
-/// The docs stage: read every entity's docs, render them, keep the
-/// highlight cache for the next build.
+/// A docs site read in this build, beside its `DocSource`.
+struct Fresh {
+    /// What reading it found.
+    found: Diagnostics,
+    /// The ids of the files it registered.
+    files: std::ops::Range<u32>,
+    key: u64,
+}
+
+/// The docs stage: read every entity's docs (or take them from `reuse`),
+/// render them, keep the highlight cache for the next build.
 fn load_docs(
     config: &Config,
     catalog: &Catalog,
     roots: &Roots,
     sources: &mut SourceDb,
     diagnostics: &mut Diagnostics,
-) -> Vec<DocSite> {
+    reuse: Option<Reuse>,
+) -> Vec<Arc<DocSite>> {
     check_techdocs_entity(catalog, diagnostics);
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let mut doc_sources =
-        crawl::docs::read_all(catalog, roots, &display_base, sources, diagnostics);
-    if doc_sources.is_empty() {
-        return Vec::new();
+    let (mut memo, shared) = match reuse {
+        Some(r) => (Some(r.docs), Some(r.highlighter)),
+        None => (None, None),
+    };
+    // In catalog order, as a clean build registers their files: a reused
+    // site (`Ok`) or the index of one read now (`Err`).
+    let mut slots: Vec<Result<Arc<DocSite>, usize>> = Vec::new();
+    let mut fresh: Vec<Fresh> = Vec::new();
+    let mut doc_sources = Vec::new();
+    for entity in &catalog.entities {
+        let Some(reference) = entity.annotation("backstage.io/techdocs-ref") else {
+            continue;
+        };
+        let key = incremental::docs_key(entity, sources);
+        if let Some(memo) = memo.as_deref_mut()
+            && let Some((site, found)) = memo.reuse(entity, key, sources)
+        {
+            diagnostics.extend(found);
+            slots.push(Ok(site));
+            continue;
+        }
+        let start = sources.len() as u32;
+        let mut found = Diagnostics::new();
+        let read =
+            crawl::docs::read_one(entity, reference, roots, &display_base, sources, &mut found);
+        match read {
+            Some(source) => {
+                slots.push(Err(fresh.len()));
+                doc_sources.push(source);
+                fresh.push(Fresh {
+                    found,
+                    files: start..sources.len() as u32,
+                    key,
+                });
+            }
+            None => diagnostics.extend(found),
+        }
     }
-    if config.docs.last_updated {
-        crawl::git::date_pages(&mut doc_sources, roots, sources);
+    if let Some(memo) = memo.as_deref_mut() {
+        memo.retain(|entity| catalog.get(entity).is_some());
     }
-    let cache = config
-        .docs
-        .cache
-        .then(|| Arc::new(HighlightCache::open(&config.root.join(CACHE_DIR))));
-    let highlighter = Highlighter::new(cache.clone());
-    let sanitizer = Sanitizer::new(&SanitizeOptions {
-        allowed_iframe_hosts: config.docs.allowed_iframe_hosts.clone(),
-    });
-    let sites = docs::build::build(
-        &doc_sources,
-        sources,
-        roots,
-        &highlighter,
-        &sanitizer,
-        diagnostics,
-    );
-    // The cache only saves time; failing to write it is not the build's problem.
-    if let Some(cache) = cache {
-        let _ = cache.save();
-    }
-    sites
+    let built = if fresh.is_empty() {
+        Vec::new()
+    } else {
+        if config.docs.last_updated {
+            crawl::git::date_pages(&mut doc_sources, roots, sources);
+        }
+        let sanitizer = Sanitizer::new(&SanitizeOptions {
+            allowed_iframe_hosts: config.docs.allowed_iframe_hosts.clone(),
+        });
+        let built = match shared {
+            Some(highlighter) => {
+                docs::build::build_each(&doc_sources, sources, roots, highlighter, &sanitizer)
+            }
+            None => {
+                let cache = config
+                    .docs
+                    .cache
+                    .then(|| Arc::new(HighlightCache::open(&config.root.join(CACHE_DIR))));
+                let highlighter = Highlighter::new(cache.clone());
+                let built =
+                    docs::build::build_each(&doc_sources, sources, roots, &highlighter, &sanitizer);
+                // The cache only saves time; failing to write it is not the build's problem.
+                if let Some(cache) = cache {
+                    let _ = cache.save();
+                }
+                built
+            }
+        };
+        built
+            .into_iter()
+            .zip(&doc_sources)
+            .zip(fresh)
+            .map(|(((site, found), source), f)| {
+                let site = Arc::new(site);
+                let mut all = f.found;
+                all.extend(found);
+                if let Some(memo) = memo.as_deref_mut() {
+                    memo.record(source, f.key, f.files, &site, &all, sources);
+                }
+                diagnostics.extend(all);
+                site
+            })
+            .collect()
+    };
+    let mut built: Vec<Option<Arc<DocSite>>> = built.into_iter().map(Some).collect();
+    slots
+        .into_iter()
+        .filter_map(|slot| match slot {
+            Ok(site) => Some(site),
+            Err(i) => built[i].take(),
+        })
+        .collect()
 }
 
 /// Folder (next to backlot.yaml) of what builds keep for the next build.

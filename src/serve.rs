@@ -43,14 +43,20 @@ pub struct Snapshot {
 
 /// What a rebuild produced.
 pub struct Rebuilt {
-    /// The new site, unless it could not be built.
+    /// The new site, unless it could not be built. Without its search
+    /// index when `search` is given: the served index stays until then.
     pub site: Option<OutputSet>,
     /// Why it could not, when that is not in `errors` (an unreadable
     /// config, a template error).
     pub failure: Option<String>,
     /// Its errors, one line each (`diag::emit::error_lines`).
     pub errors: BTreeSet<String>,
+    /// Builds the site's search index, after the site is served.
+    pub search: Option<SearchJob>,
 }
+
+/// The last step of a rebuild: the search index files (path, bytes).
+pub type SearchJob = Box<dyn FnOnce() -> Vec<(String, Vec<u8>)> + Send>;
 
 /// The snapshot being served and a way to wait for the next one.
 pub struct Live {
@@ -62,6 +68,12 @@ struct State {
     snapshot: Arc<Snapshot>,
     /// The errors of the build being served.
     errors: BTreeSet<String>,
+    /// The generation whose site is served (the snapshot's, unless a
+    /// later rebuild was refused).
+    served: u64,
+    /// The files of the served site that the last [`Live::patch`] added:
+    /// a new site keeps them until its own search index replaces them.
+    search: Vec<String>,
 }
 
 impl Live {
@@ -76,6 +88,8 @@ impl Live {
                     problems: None,
                 }),
                 errors,
+                served: 0,
+                search: Vec::new(),
             }),
             changed: Condvar::new(),
         })
@@ -94,9 +108,18 @@ impl Live {
     pub fn offer(&self, rebuilt: Rebuilt) -> (u64, bool) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let swap = rebuilt.site.is_some() && rebuilt.errors.is_subset(&state.errors);
+        let generation = state.snapshot.generation + 1;
         let (site, problems) = match rebuilt.site {
-            Some(site) if swap => {
+            Some(mut site) if swap => {
                 state.errors = rebuilt.errors;
+                state.served = generation;
+                for path in &state.search {
+                    if !site.contains(path)
+                        && let Some(bytes) = state.snapshot.site.get_shared(path)
+                    {
+                        site.insert_shared(path.clone(), Arc::clone(bytes));
+                    }
+                }
                 (Arc::new(site), None)
             }
             _ => {
@@ -108,7 +131,6 @@ impl Live {
                 (Arc::clone(&state.snapshot.site), Some(text))
             }
         };
-        let generation = state.snapshot.generation + 1;
         state.snapshot = Arc::new(Snapshot {
             site,
             generation,
@@ -116,6 +138,37 @@ impl Live {
         });
         self.changed.notify_all();
         (generation, swap)
+    }
+
+    /// Puts the search index of the build of `generation` into the served
+    /// site, if that build is still the one served, without a new
+    /// generation: open pages have nothing to reload for it. Returns
+    /// whether it did.
+    pub fn patch(&self, generation: u64, files: Vec<(String, Vec<u8>)>) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.served != generation {
+            return false;
+        }
+        let mut site = OutputSet::clone(&state.snapshot.site);
+        for path in &state.search {
+            site.remove(path);
+        }
+        state.search = files.iter().map(|(path, _)| path.clone()).collect();
+        for (path, bytes) in files {
+            site.insert(path, bytes);
+        }
+        state.snapshot = Arc::new(Snapshot {
+            site: Arc::new(site),
+            generation: state.snapshot.generation,
+            problems: state.snapshot.problems.clone(),
+        });
+        true
+    }
+
+    /// Whether the build of `generation` is the one served.
+    pub fn serves(&self, generation: u64) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.served == generation
     }
 
     /// The current generation once it differs from `seen`, or after
@@ -130,14 +183,22 @@ impl Live {
     }
 }
 
+/// How long the watcher waits for more changes after one: editors write
+/// in bursts (temp file, rename, chmod), and one rebuild should see the
+/// whole save. Short, because it adds to every rebuild's latency.
+pub const QUIET: Duration = Duration::from_millis(30);
+
 /// Watches `paths` (each folder once, recursively) and, after each burst
-/// of changes, runs `rebuild` and offers its result to `live`. `poll`
-/// checks every half second instead of relying on file-system events.
+/// of changes, runs `rebuild` with the paths that changed (canonical;
+/// `None` when the watcher lost track) and offers its result to `live`,
+/// then builds its search index on another thread and patches it in.
+/// `poll` checks every half second instead of relying on file-system
+/// events.
 pub fn watch(
     paths: &[PathBuf],
     poll: bool,
     live: &Arc<Live>,
-    rebuild: impl Fn() -> Rebuilt + Send + 'static,
+    mut rebuild: impl FnMut(Option<&[PathBuf]>) -> Rebuilt + Send + 'static,
 ) -> Result<()> {
     use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
@@ -168,14 +229,18 @@ pub fn watch(
         // The watcher lives as long as this thread.
         let _watcher = watcher;
         while let Ok(first) = rx.recv() {
-            if !relevant(&first) {
+            let mut changes = Changes::default();
+            changes.add(first);
+            if changes.is_empty() {
                 continue;
             }
-            // Editors write in bursts (temp file, rename, chmod): wait for
-            // quiet before rebuilding.
-            while rx.recv_timeout(Duration::from_millis(100)).is_ok() {}
+            while let Ok(event) = rx.recv_timeout(QUIET) {
+                changes.add(event);
+            }
             let started = Instant::now();
-            let (generation, swapped) = live.offer(rebuild());
+            let mut rebuilt = rebuild(changes.paths());
+            let search = rebuilt.search.take();
+            let (generation, swapped) = live.offer(rebuilt);
             eprintln!(
                 "{} in {} ms (generation {generation})",
                 if swapped {
@@ -185,24 +250,86 @@ pub fn watch(
                 },
                 started.elapsed().as_millis()
             );
+            if let Some(job) = search.filter(|_| swapped) {
+                let live = Arc::clone(&live);
+                std::thread::spawn(move || {
+                    // A newer build is served already: its own index follows.
+                    if !live.serves(generation) {
+                        return;
+                    }
+                    let started = Instant::now();
+                    if live.patch(generation, job()) {
+                        eprintln!(
+                            "search index updated in {} ms (generation {generation})",
+                            started.elapsed().as_millis()
+                        );
+                    }
+                });
+            }
         }
     });
     Ok(())
 }
 
-/// Changes worth a rebuild: not reads, nothing under .git or the
-/// highlight cache (which every build writes).
-fn relevant(event: &notify::Result<notify::Event>) -> bool {
-    let Ok(event) = event else { return true };
-    (event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove())
-        && event.paths.iter().any(|p| {
-            !p.components().any(|c| {
+/// The paths a burst of events touched.
+#[derive(Default)]
+struct Changes {
+    paths: Vec<PathBuf>,
+    /// The watcher reported an error: anything may have changed.
+    lost: bool,
+}
+
+impl Changes {
+    /// Adds an event's paths that are worth a rebuild: not reads, nothing
+    /// under .git or the highlight cache (which builds write).
+    fn add(&mut self, event: notify::Result<notify::Event>) {
+        let event = match event {
+            Ok(event) => event,
+            Err(_) => {
+                self.lost = true;
+                return;
+            }
+        };
+        if !(event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()) {
+            return;
+        }
+        for path in event.paths {
+            let ignored = path.components().any(|c| {
                 matches!(
                     c.as_os_str().to_str(),
                     Some(".git" | crate::pipeline::CACHE_DIR)
                 )
-            })
-        })
+            });
+            if !ignored {
+                let path = canonical(&path);
+                if !self.paths.contains(&path) {
+                    self.paths.push(path);
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.paths.is_empty() && !self.lost
+    }
+
+    fn paths(&self) -> Option<&[PathBuf]> {
+        (!self.lost).then_some(self.paths.as_slice())
+    }
+}
+
+/// `path` with symlinks resolved, as the crawl sees it; for a removed
+/// file, its folder's canonical path and its name.
+fn canonical(path: &std::path::Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => std::fs::canonicalize(parent)
+            .map(|p| p.join(name))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
 }
 
 pub struct Server {
@@ -483,6 +610,7 @@ mod tests {
             site: None,
             failure: None,
             errors: BTreeSet::from(["x.yaml:1:1: <script>alert(1)</script>".to_string()]),
+            search: None,
         });
         let page = body(live_response(&live, "/", "/"));
         assert!(
@@ -544,6 +672,7 @@ mod tests {
                 site: site.map(with),
                 failure: failure.map(str::to_string),
                 errors: errors.iter().map(|e| e.to_string()).collect(),
+                search: None,
             })
         };
         assert_eq!(offer(Some("v1"), &["a.yaml:1:1: old"], None), (1, true));
@@ -567,6 +696,59 @@ mod tests {
     }
 
     #[test]
+    fn the_search_index_follows_its_build_without_a_reload() {
+        let page = |text: &str| {
+            let mut s = OutputSet::new();
+            s.insert("index.html", text);
+            s
+        };
+        let file = |live: &Live, path: &str| {
+            live.current()
+                .site
+                .get(path)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let index = |text: &str| vec![("search/meta.js".to_string(), text.as_bytes().to_vec())];
+        let live = Live::new(page("v0"), BTreeSet::new());
+        assert!(live.patch(0, index("i0")));
+        let offer = |site: Option<OutputSet>, errors: &[&str]| {
+            live.offer(Rebuilt {
+                site,
+                failure: None,
+                errors: errors.iter().map(|e| e.to_string()).collect(),
+                search: None,
+            })
+        };
+        // A new site keeps serving the previous index until its own comes.
+        assert_eq!(offer(Some(page("v1")), &[]), (1, true));
+        assert_eq!(file(&live, "search/meta.js").as_deref(), Some("i0"));
+        assert!(live.patch(1, index("i1")));
+        assert_eq!(file(&live, "search/meta.js").as_deref(), Some("i1"));
+        assert_eq!(file(&live, "index.html").as_deref(), Some("v1"));
+        assert_eq!(live.current().generation, 1, "no reload for the index");
+        // The index of a build that is no longer served is dropped.
+        assert_eq!(offer(Some(page("v2")), &[]), (2, true));
+        assert!(!live.patch(1, index("stale")));
+        assert_eq!(file(&live, "search/meta.js").as_deref(), Some("i1"));
+        // A refused build's index is never patched in.
+        assert_eq!(offer(Some(page("v3")), &["a.yaml:1:1: new"]), (3, false));
+        assert!(!live.serves(3) && !live.patch(3, index("refused")));
+        assert!(
+            live.patch(2, index("i2")),
+            "the served build's index still lands"
+        );
+        assert_eq!(file(&live, "search/meta.js").as_deref(), Some("i2"));
+        // Files an index no longer has go with it.
+        let two = vec![
+            ("search/meta.js".to_string(), b"i3".to_vec()),
+            ("search/terms/a.js".to_string(), b"a".to_vec()),
+        ];
+        assert!(live.patch(2, two));
+        assert!(live.patch(2, index("i4")));
+        assert_eq!(file(&live, "search/terms/a.js"), None);
+    }
+
+    #[test]
     fn the_long_poll_answers_when_the_generation_moves() {
         let live = Live::new(OutputSet::new(), BTreeSet::new());
         assert_eq!(
@@ -581,6 +763,7 @@ mod tests {
                 site: Some(OutputSet::new()),
                 failure: None,
                 errors: BTreeSet::new(),
+                search: None,
             });
         });
         assert_eq!(live.wait_past(0, Duration::from_secs(10)), 1);

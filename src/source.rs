@@ -62,7 +62,9 @@ pub struct SourceFile {
     /// Path shown to people: relative to the config folder when inside it.
     pub display: String,
     /// The text, when it was valid UTF-8 and small enough to keep.
-    pub text: Option<String>,
+    /// Shared, so an incremental rebuild can register a file it did not
+    /// read again without copying it.
+    pub text: Option<std::sync::Arc<str>>,
 }
 
 /// All files of a build, in registration order (which is deterministic:

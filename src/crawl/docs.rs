@@ -65,7 +65,8 @@ pub fn read_all(
     out
 }
 
-fn read_one(
+/// Reads the docs of one entity whose `backstage.io/techdocs-ref` is `reference`.
+pub fn read_one(
     entity: &Entity,
     reference: &str,
     roots: &Roots,
@@ -242,7 +243,7 @@ fn read_one(
             Ok((canonical, text)) => page_files.push(Some(sources.add(SourceFile {
                 display: display_path(&canonical, display_base),
                 path: canonical,
-                text: Some(text),
+                text: Some(text.into()),
             }))),
             Err(err) => {
                 let why = match err {
@@ -324,7 +325,7 @@ fn read_config(
     let file = sources.add(SourceFile {
         display: display_path(&canonical, display_base),
         path: canonical,
-        text: Some(text),
+        text: Some(text.into()),
     });
     let text = sources.get(file).text.as_deref().unwrap_or_default();
     Ok(mkdocs::parse(text, file))

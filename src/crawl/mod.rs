@@ -121,7 +121,7 @@ pub fn crawl(
                     let file = sources.add(SourceFile {
                         display: display_path(&canonical, &display_base),
                         path: canonical.clone(),
-                        text: Some(text),
+                        text: Some(text.into()),
                     });
                     parsed.push((req, canonical, file));
                 }

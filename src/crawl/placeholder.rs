@@ -165,7 +165,7 @@ fn resolve(
                 None => cx.sources.add(SourceFile {
                     display: display_path(&canonical, cx.display_base),
                     path: canonical.clone(),
-                    text: Some(text.clone()),
+                    text: Some(text.as_str().into()),
                 }),
             };
             match yaml::parse_single(&text, file_id) {

@@ -15,7 +15,7 @@ pub use codes::Code;
 
 use serde::Serialize;
 
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +48,18 @@ pub struct Related {
 }
 
 impl Diagnostic {
+    /// Every file id passed through `map`: the diagnostic of a file that a
+    /// later build registered again under another id.
+    pub fn map_files(mut self, map: impl Fn(FileId) -> FileId) -> Diagnostic {
+        if let Some(span) = &mut self.span {
+            span.file = map(span.file);
+        }
+        for related in &mut self.related {
+            related.span.file = map(related.span.file);
+        }
+        self
+    }
+
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: code.default_severity(),
@@ -143,7 +155,13 @@ impl Diagnostics {
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
             let key = |d: &Diagnostic| (d.span.map(|s| (s.file, s.start)), d.code);
-            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.message.cmp(&b.message))
+                // A total order: the same diagnostics sort the same however
+                // they were gathered (an incremental rebuild gathers them
+                // in another order than a clean build).
+                .then_with(|| a.entity.cmp(&b.entity))
         });
         self.items.dedup();
     }

@@ -14,7 +14,11 @@
 //! 3. titles, previous/next, fragment checks across pages, and the
 //!    diagnostics of everything, with file and line.
 
+use std::hash::Hasher;
+use std::sync::{Arc, OnceLock};
+
 use rayon::prelude::*;
+use siphasher::sip128::{Hasher128, SipHasher13};
 
 use super::links::{PageLinks, PendingAnchor, SiteIndex};
 use super::markdown::{self, CodeHighlighter, PageContext, ProblemKind, TocEntry};
@@ -57,7 +61,7 @@ pub struct DocPage {
     pub title: String,
     pub description: Option<String>,
     /// The article, sanitized.
-    pub html: String,
+    pub html: Article,
     pub toc: Vec<TocEntry>,
     pub edit_url: Option<String>,
     /// When the source file was last committed (unix seconds), if known.
@@ -70,6 +74,51 @@ pub struct DocPage {
     pub has_h1: bool,
 }
 
+/// A page's sanitized HTML. Shared by the views that show it (an article
+/// is tens of kilobytes; thousands of views would copy it), and hashed at
+/// most once, when `serve` first compares the page with its previous build
+/// (a clean build never asks).
+#[derive(Debug, Clone, Default)]
+pub struct Article {
+    html: Arc<str>,
+    hash: Arc<OnceLock<u128>>,
+}
+
+impl Article {
+    pub fn new(html: String) -> Article {
+        Article {
+            html: html.into(),
+            hash: Arc::default(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.html
+    }
+
+    /// 128 bits of SipHash-1-3 of the HTML.
+    pub fn hash(&self) -> u128 {
+        *self.hash.get_or_init(|| {
+            let mut h = SipHasher13::new();
+            h.write(self.html.as_bytes());
+            h.finish128().as_u128()
+        })
+    }
+}
+
+impl std::ops::Deref for Article {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.html
+    }
+}
+
+impl serde::Serialize for Article {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.html)
+    }
+}
+
 /// Renders every site.
 pub fn build(
     sources: &[DocSource],
@@ -79,15 +128,36 @@ pub fn build(
     sanitizer: &Sanitizer,
     diags: &mut Diagnostics,
 ) -> Vec<DocSite> {
+    build_each(sources, db, roots, highlighter, sanitizer)
+        .into_iter()
+        .map(|(site, found)| {
+            diags.extend(found);
+            site
+        })
+        .collect()
+}
+
+/// Renders every site, each with its own diagnostics (which an
+/// incremental rebuild keeps with the site it reuses).
+pub fn build_each(
+    sources: &[DocSource],
+    db: &SourceDb,
+    roots: &Roots,
+    highlighter: &dyn CodeHighlighter,
+    sanitizer: &Sanitizer,
+) -> Vec<(DocSite, Diagnostics)> {
     // Step 1.
     let mut prepared = Vec::with_capacity(sources.len());
+    let mut site_diags: Vec<Diagnostics> = Vec::with_capacity(sources.len());
     for source in sources {
         let mut layout = source.layout.clone();
         let (nav, problems) = nav::build_nav(&source.config, &mut layout);
         let entity = source.entity.canonical();
+        let mut diags = Diagnostics::new();
         for p in source.problems.iter().chain(&problems) {
             diags.push(problem_diagnostic(p, entity));
         }
+        site_diags.push(diags);
         let index = SiteIndex {
             pages: layout
                 .pages
@@ -136,8 +206,11 @@ pub fn build(
         by_site[*s].push(r);
     }
     let mut sites = Vec::with_capacity(sources.len());
-    for ((source, (layout, nav, _)), rendered) in sources.iter().zip(prepared).zip(by_site) {
-        sites.push(assemble(source, layout, nav, rendered, db, diags));
+    for (((source, (layout, nav, _)), rendered), mut diags) in
+        sources.iter().zip(prepared).zip(by_site).zip(site_diags)
+    {
+        let site = assemble(source, layout, nav, rendered, db, &mut diags);
+        sites.push((site, diags));
     }
     sites
 }
@@ -276,7 +349,7 @@ fn assemble(
                     .description
                     .clone()
                     .or_else(|| source.config.site_description.clone()),
-                html: r.page.html,
+                html: Article::new(r.page.html),
                 toc: r.page.toc,
                 edit_url: source.merged.edit_url(&source.config, &meta.src),
                 last_updated: source.page_updated[i],

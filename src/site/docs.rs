@@ -4,6 +4,7 @@
 //! redirect stubs).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::Site;
 use super::urls;
@@ -26,7 +27,7 @@ pub const DIAGRAM_SCRIPT: &str = "vendor/mermaid.min.js";
 
 /// Canonical entity ref → docs site: every site's own entity, and entities
 /// that borrow another's docs with `backstage.io/techdocs-entity`.
-pub(super) fn docs_of(catalog: &Catalog, docs: &[DocSite]) -> HashMap<String, usize> {
+pub(super) fn docs_of(catalog: &Catalog, docs: &[Arc<DocSite>]) -> HashMap<String, usize> {
     let mut map: HashMap<String, usize> = HashMap::new();
     for (i, site) in docs.iter().enumerate() {
         map.entry(site.entity.canonical().to_string()).or_insert(i);

@@ -25,6 +25,7 @@ pub mod urls;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -115,7 +116,7 @@ pub struct Site<'a> {
     problems: HashMap<String, Vec<usize>>,
     kinds: Vec<KindInfo>,
     counts: HealthCounts,
-    docs: &'a [DocSite],
+    docs: &'a [Arc<DocSite>],
     /// Canonical entity ref → its docs site (own or borrowed through
     /// `backstage.io/techdocs-entity`).
     docs_of: HashMap<String, usize>,
@@ -127,7 +128,7 @@ impl<'a> Site<'a> {
         sources: &'a SourceDb,
         diagnostics: &'a Diagnostics,
         config: &'a Config,
-        docs: &'a [DocSite],
+        docs: &'a [Arc<DocSite>],
     ) -> Site<'a> {
         let health = health_order(diagnostics, sources);
         let mut problems: HashMap<String, Vec<usize>> = HashMap::new();
@@ -244,8 +245,10 @@ impl<'a> Site<'a> {
         (self.site_view(spec, assets), page)
     }
 
-    /// The JSON API, the catalog index data script and, with `base_url`,
-    /// the sitemap: (output path, bytes).
+    /// The JSON API, the catalog index data script, the files docs sites
+    /// copy and, with `base_url`, the sitemap: (output path, bytes). The
+    /// search index is apart ([`Site::search_files`]): `serve` publishes
+    /// pages before it.
     pub fn data_files(&self) -> Vec<(String, Vec<u8>)> {
         let mut files = api::api_files(self.catalog);
         files.push((
@@ -253,7 +256,6 @@ impl<'a> Site<'a> {
             api::index_script(self).into_bytes(),
         ));
         files.extend(docs::docs_files(self));
-        files.extend(search::search_files(self));
         if let Some(base) = &self.config.base_url {
             let pages = self.pages();
             files.push((
@@ -262,6 +264,11 @@ impl<'a> Site<'a> {
             ));
         }
         files
+    }
+
+    /// The search index, under `search/`.
+    pub fn search_files(&self) -> Vec<(String, Vec<u8>)> {
+        search::search_files(self)
     }
 
     fn site_view(&self, spec: &PageSpec, assets: &BTreeMap<String, String>) -> SiteView {

@@ -26,7 +26,7 @@ pub(crate) fn fixture(files: &[(&str, &str)]) -> Fixture {
         let file = sources.add(SourceFile {
             path: format!("/x/{name}").into(),
             display: name.to_string(),
-            text: Some(text.to_string()),
+            text: Some((*text).into()),
         });
         let (docs, found) = parse_documents(text, file);
         diagnostics.extend(found);

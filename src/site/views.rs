@@ -447,7 +447,7 @@ pub struct DocsPage {
     pub description: Option<String>,
     /// The article HTML, sanitized at build time: the one field meant for
     /// `| safe`.
-    pub html: String,
+    pub html: crate::docs::build::Article,
     /// Headings h2 and below, in order.
     pub toc: Vec<TocItem>,
     /// The site navigation, flattened (see [`DocsNavItem`]).

@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod conformance;
 mod docs;
+mod incremental;
 mod last_updated;
 mod search;
 mod serve;

@@ -148,3 +148,73 @@ fn roots_outside_the_config_folder_are_watched() {
     let (_, html) = http_get(&served.addr, "/docs/default/component/svc/");
     assert!(html.contains("Second version."), "{html}");
 }
+
+// Issue #5: a theme template and a descriptor are followed too, and the
+// search index, built after the pages are served, catches up without
+// another reload.
+#[test]
+fn templates_descriptors_and_the_search_index_follow_edits() {
+    let dir = docs_portal();
+    let home = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/home.html"),
+    )
+    .unwrap();
+    let template = dir.path().join("theme/templates/home.html");
+    std::fs::create_dir_all(template.parent().unwrap()).unwrap();
+    std::fs::write(&template, &home).unwrap();
+    std::fs::write(
+        dir.path().join("backlot.yaml"),
+        format!("{CONFIG}theme: theme\n"),
+    )
+    .unwrap();
+    let served = serve(dir.path());
+    let addr = served.addr.clone();
+
+    // A template: pages are rendered again, nothing else changes.
+    write(
+        &template,
+        &home.replacen("</h1>", " (edited template)</h1>", 1),
+    );
+    let generation = next_generation(&addr, 0);
+    let (_, html) = http_get(&addr, "/");
+    assert!(html.contains(" (edited template)</h1>"), "{html}");
+
+    // A descriptor.
+    write(
+        &dir.path().join("repos/svc/catalog-info.yaml"),
+        &DESCRIPTOR.replace(
+            "  name: svc\n",
+            "  name: svc\n  description: Edited description\n",
+        ),
+    );
+    let generation = next_generation(&addr, generation);
+    let (_, html) = http_get(&addr, "/catalog/default/component/svc/");
+    assert!(html.contains("Edited description"), "{html}");
+
+    // A new docs section: the page first, then the index, same generation.
+    let (_, before) = http_get(&addr, "/search/meta.js");
+    write(
+        &dir.path().join("repos/svc/docs/index.md"),
+        "# Home\n\nFirst version.\n\n## Zebra finches\n\nA new section.\n",
+    );
+    let generation = next_generation(&addr, generation);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, meta) = http_get(&addr, "/search/meta.js");
+        assert_eq!(status, 200, "the previous index is served meanwhile");
+        if meta != before {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the search index never followed the edit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, now) = http_get(&addr, "/__backlot/livereload?gen=999");
+    assert_eq!(
+        now,
+        format!("{{\"generation\":{generation}}}"),
+        "the index alone does not reload pages"
+    );
+}

@@ -1,0 +1,351 @@
+//! Rebuilding after a change without redoing what the change did not
+//! touch: what `serve` keeps from one build to the next.
+//!
+//! A rebuild still runs every stage, because the cheap ones (crawl and
+//! catalog: ~60 ms on the medium benchmark portal) decide what the rest
+//! must do. The expensive ones reuse earlier work:
+//!
+//! - **Docs sites** ([`DocsMemo`]): a site is read and rendered again only
+//!   if its entity's descriptor file changed, or a changed path lies in
+//!   its docs root (the folder of mkdocs.yml, which holds everything a
+//!   site reads: config, pages, assets, snippets, monorepo includes). A
+//!   reused site's source files are registered again in the new
+//!   [`SourceDb`], in the order a clean build registers them, so file ids,
+//!   and with them the order of diagnostics, are those of a clean build.
+//! - **Pages** (`render::PageMemo`): a page is rendered again only if its
+//!   view changed (compared by a 128-bit hash).
+//! - **The search index** is built last, after the pages are published.
+//!
+//! A config change starts from nothing; a theme change clears the page
+//! memo only. The contract, which `tests/it/incremental.rs` checks after
+//! random sequences of edits, is that the result is byte for byte the
+//! clean build's.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::crawl::docs::DocSource;
+use crate::crawl::local::Roots;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::docs::build::DocSite;
+use crate::docs::highlight::{HighlightCache, Highlighter};
+use crate::model::Entity;
+use crate::output::OutputSet;
+use crate::pipeline::{self, ConfigError, Loaded, Reuse};
+use crate::render::{self, PageMemo, RenderInput};
+use crate::source::{FileId, SourceDb, SourceFile};
+
+/// The crawl and catalog stages' results, kept while no change can touch
+/// them: a docs author's edit of a page skips both.
+#[derive(Clone)]
+pub struct CatalogMemo {
+    /// The files the crawl read (the docs stage adds its own to a copy).
+    pub sources: SourceDb,
+    pub catalog: Arc<Catalog>,
+    /// What crawling and validating found.
+    pub diagnostics: Diagnostics,
+    pub roots: Roots,
+}
+
+/// Whether none of `changed` can change what crawling finds: no path is a
+/// file the crawl read (descriptors, `$text` targets), could become one
+/// (a descriptor name, a YAML or JSON file that a Location glob may
+/// match), changes what walks skip (.gitignore), or is a folder (created,
+/// or removed with descriptors in it).
+pub fn catalog_unaffected(memo: &CatalogMemo, changed: &[PathBuf], config: &Config) -> bool {
+    changed.iter().all(|path| {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        memo.sources.find(path).is_none()
+            && !config.catalog.descriptor_names.iter().any(|d| d == name)
+            && !matches!(extension, "yaml" | "yml" | "json")
+            && !matches!(name, ".gitignore" | ".ignore")
+            && !path.is_dir()
+            && !memo.sources.iter().any(|(_, f)| f.path.starts_with(path))
+    })
+}
+
+/// Docs sites of the previous build, by canonical entity ref.
+#[derive(Default)]
+pub struct DocsMemo {
+    entries: HashMap<String, DocsEntry>,
+    /// Sites the current build took from the memo, and sites it built.
+    pub reused: usize,
+    pub built: usize,
+}
+
+struct DocsEntry {
+    /// [`docs_key`] of the entity when the site was built.
+    key: u64,
+    /// The canonical docs root: a change below it invalidates the entry.
+    root: PathBuf,
+    /// The files the site registered, in order, and the id the first one had.
+    files: Vec<SourceFile>,
+    first: u32,
+    /// Other files its diagnostics name (the descriptor), by path.
+    outside: Vec<(FileId, PathBuf)>,
+    site: Arc<DocSite>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// What an entity's docs depend on outside the docs root: the entity's
+/// ref and its descriptor file (path and text: the techdocs annotations,
+/// the title that a missing mkdocs.yml's site name comes from).
+pub fn docs_key(entity: &Entity, sources: &SourceDb) -> u64 {
+    let descriptor = sources.get(entity.origin.file);
+    let mut h = std::hash::DefaultHasher::new();
+    entity.entity_ref.canonical().hash(&mut h);
+    descriptor.path.hash(&mut h);
+    descriptor.text.as_deref().hash(&mut h);
+    h.finish()
+}
+
+impl DocsMemo {
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// Starts counting a new build.
+    pub fn new_build(&mut self) {
+        self.reused = 0;
+        self.built = 0;
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Forgets the sites `changed` (canonical paths of created, modified or
+    /// removed files and folders) may have touched: those whose docs root
+    /// holds a changed path, or lies in a changed folder.
+    pub fn invalidate(&mut self, changed: &[PathBuf]) {
+        self.entries.retain(|_, entry| {
+            !changed
+                .iter()
+                .any(|path| path.starts_with(&entry.root) || entry.root.starts_with(path))
+        });
+    }
+
+    /// The site of `entity` from the previous build if nothing it depends
+    /// on changed since: its files registered again in `sources` (under
+    /// the ids a clean build gives them) and its diagnostics pointing at
+    /// them. The entry stays for the next build.
+    pub fn reuse(
+        &mut self,
+        entity: &Entity,
+        key: u64,
+        sources: &mut SourceDb,
+    ) -> Option<(Arc<DocSite>, Vec<Diagnostic>)> {
+        let entry = self.entries.get(entity.entity_ref.canonical())?;
+        if entry.key != key {
+            return None;
+        }
+        let mut outside = HashMap::with_capacity(entry.outside.len());
+        for (old, path) in &entry.outside {
+            outside.insert(*old, sources.find(path)?);
+        }
+        let first = sources.len() as u32;
+        for file in &entry.files {
+            sources.add(file.clone());
+        }
+        let own = entry.first..entry.first + entry.files.len() as u32;
+        let map = |id: FileId| {
+            if own.contains(&id.0) {
+                FileId(id.0 - own.start + first)
+            } else {
+                outside.get(&id).copied().unwrap_or(id)
+            }
+        };
+        let diagnostics = entry
+            .diagnostics
+            .iter()
+            .map(|d| d.clone().map_files(map))
+            .collect();
+        self.reused += 1;
+        Some((Arc::clone(&entry.site), diagnostics))
+    }
+
+    /// Keeps a site built in this build: `files` are the ids it registered
+    /// in `sources`.
+    pub fn record(
+        &mut self,
+        source: &DocSource,
+        key: u64,
+        files: Range<u32>,
+        site: &Arc<DocSite>,
+        diagnostics: &Diagnostics,
+        sources: &SourceDb,
+    ) {
+        self.built += 1;
+        let mut outside: Vec<(FileId, PathBuf)> = Vec::new();
+        for d in diagnostics.iter() {
+            let spans = d.span.iter().chain(d.related.iter().map(|r| &r.span));
+            for span in spans {
+                if !files.contains(&span.file.0) && !outside.iter().any(|(id, _)| *id == span.file)
+                {
+                    outside.push((span.file, sources.get(span.file).path.clone()));
+                }
+            }
+        }
+        self.entries.insert(
+            source.entity.canonical().to_string(),
+            DocsEntry {
+                key,
+                root: source.root.clone(),
+                files: (files.start..files.end)
+                    .map(|id| sources.get(FileId(id)).clone())
+                    .collect(),
+                first: files.start,
+                outside,
+                site: Arc::clone(site),
+                diagnostics: diagnostics.iter().cloned().collect(),
+            },
+        );
+    }
+
+    /// Drops the entries of entities that are gone (`keep` says which stay).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.entries.retain(|entity, _| keep(entity));
+    }
+}
+
+/// The builds of one `serve` session: the first from nothing, each later
+/// one reusing what the builds before it did.
+pub struct Session {
+    config_path: PathBuf,
+    /// The config text the memos were built under.
+    config_text: Option<Arc<str>>,
+    /// The theme folder of that config, canonical.
+    theme: Option<PathBuf>,
+    catalog: Option<CatalogMemo>,
+    docs: DocsMemo,
+    pages: PageMemo,
+    /// Opened once per config: see [`Reuse::highlighter`].
+    highlighter: Option<(Highlighter, Option<Arc<HighlightCache>>)>,
+}
+
+/// What one build of a session gives.
+pub enum Step {
+    /// backlot.yaml has errors.
+    BadConfig(ConfigError),
+    /// The catalog and docs, and the site without its search index
+    /// ([`search_files`] builds that from `loaded`). `site` is an error
+    /// for a fatal render problem (a broken template).
+    Built {
+        loaded: Box<Loaded>,
+        site: anyhow::Result<OutputSet>,
+    },
+}
+
+impl Session {
+    pub fn new(config_path: &Path) -> Session {
+        Session {
+            config_path: config_path.to_path_buf(),
+            config_text: None,
+            theme: None,
+            catalog: None,
+            docs: DocsMemo::default(),
+            pages: PageMemo::default(),
+            highlighter: None,
+        }
+    }
+
+    /// Builds again after `changed` (canonical paths; `None`: anything may
+    /// have changed). Err only when the config file cannot be read.
+    pub fn build(&mut self, changed: Option<&[PathBuf]>) -> anyhow::Result<Step> {
+        let (config, sources, file) = match pipeline::read_config(&self.config_path)? {
+            Ok(read) => read,
+            Err(bad) => return Ok(Step::BadConfig(bad)),
+        };
+        let text = sources.get(file).text.clone();
+        match changed {
+            Some(changed) if text == self.config_text => {
+                self.docs.invalidate(changed);
+                if let Some(theme) = &self.theme
+                    && changed
+                        .iter()
+                        .any(|p| p.starts_with(theme) || theme.starts_with(p))
+                {
+                    self.pages.clear();
+                }
+            }
+            _ => self.start_over(&config, text),
+        }
+        let (highlighter, cache) = self.highlighter.get_or_insert_with(|| {
+            let cache = config
+                .docs
+                .cache
+                .then(|| Arc::new(HighlightCache::open(&config.root.join(pipeline::CACHE_DIR))));
+            (Highlighter::new(cache.clone()), cache)
+        });
+        let first = self.docs.is_empty();
+        self.docs.new_build();
+        let loaded = pipeline::load_reusing(
+            config,
+            sources,
+            Some(file),
+            Some(Reuse {
+                changed,
+                catalog: &mut self.catalog,
+                docs: &mut self.docs,
+                highlighter,
+            }),
+        );
+        // Saving prunes the cache to what this build used, so only a build
+        // that rendered every site may save; what later rebuilds add is
+        // kept in memory for the session.
+        if first && let Some(cache) = cache {
+            let _ = cache.save();
+        }
+        let site = render::render_pages(&input(&loaded), Some(&mut self.pages));
+        Ok(Step::Built {
+            loaded: Box::new(loaded),
+            site,
+        })
+    }
+
+    /// What the last build reused: (docs sites reused, built), (pages
+    /// reused, rendered).
+    pub fn reuse_counts(&self) -> ((usize, usize), (usize, usize)) {
+        (
+            (self.docs.reused, self.docs.built),
+            (self.pages.reused, self.pages.rendered),
+        )
+    }
+
+    /// Forgets everything built under another config.
+    fn start_over(&mut self, config: &Config, text: Option<Arc<str>>) {
+        self.config_text = text;
+        self.theme = config.theme.as_ref().map(|t| {
+            std::fs::canonicalize(config.root.join(t)).unwrap_or_else(|_| config.root.join(t))
+        });
+        self.catalog = None;
+        self.docs.clear();
+        self.pages.clear();
+        self.highlighter = None;
+    }
+}
+
+/// The search index of a build, the last step.
+pub fn search_files(loaded: &Loaded) -> Vec<(String, Vec<u8>)> {
+    render::search_files(&input(loaded))
+}
+
+fn input(loaded: &Loaded) -> RenderInput<'_> {
+    RenderInput {
+        catalog: &loaded.catalog,
+        sources: &loaded.sources,
+        diagnostics: &loaded.diagnostics,
+        config: &loaded.config,
+        docs: &loaded.docs,
+    }
+}
