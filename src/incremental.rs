@@ -306,6 +306,7 @@ impl Session {
         if first && let Some(cache) = cache {
             let _ = cache.save();
         }
+        self.pages.catalog(Arc::clone(&loaded.catalog));
         let site = render::render_pages(&input(&loaded), Some(&mut self.pages));
         Ok(Step::Built {
             loaded: Box::new(loaded),

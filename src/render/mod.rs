@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::docs::build::DocSite;
 use crate::output::OutputSet;
-use crate::site::{PageSpec, PageView, Site};
+use crate::site::{PageKind, PageSpec, PageView, Site};
 use crate::source::SourceDb;
 use theme::{Assets, Theme};
 
@@ -61,8 +61,8 @@ pub fn render_site(input: &RenderInput) -> Result<OutputSet> {
 }
 
 /// Everything but the search index: pages, theme files, data files. With
-/// a memo, a page whose view is the same as in the memo's build is not
-/// rendered again, and the memo is brought up to date.
+/// a memo, a page whose inputs did not change is not rendered again, and
+/// the memo is brought up to date.
 pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<OutputSet> {
     let theme = Theme::load(input.config.theme.as_deref())?;
     let tera = theme.tera()?;
@@ -70,30 +70,41 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
     let site = site_of(input);
     let pages = site.pages();
 
-    let previous = memo.as_deref();
-    let rendered: Vec<Result<(u128, Arc<Vec<u8>>)>> = pages
+    let now = memo.as_deref().map(|m| Inputs::of(input, &site, m));
+    let shortcut = memo
+        .as_deref()
+        .zip(now.as_ref())
+        .map(|(memo, now)| Shortcut::new(memo, now, input.docs));
+    let rendered: Vec<Result<Memo>> = pages
         .par_iter()
-        .map(|page| render_page(&tera, &theme, &site, page, &assets, previous))
+        .map(|page| {
+            if let Some(kept) = shortcut.as_ref().and_then(|s| s.reuse(page)) {
+                return Ok(kept.clone());
+            }
+            render_page(&tera, &theme, &site, page, &assets, memo.as_deref())
+        })
         .collect();
 
     let mut out = OutputSet::new();
     let mut kept = HashMap::with_capacity(pages.len());
     let mut reused = 0;
-    for (page, html) in pages.into_iter().zip(rendered) {
-        let (hash, html) = html?;
-        if previous
-            .and_then(|m| m.pages.get(&page.path))
-            .is_some_and(|(_, old)| Arc::ptr_eq(old, &html))
-        {
+    for (page, rendered) in pages.into_iter().zip(rendered) {
+        let mut rendered = rendered?;
+        if let PageKind::Doc { site, .. } = page.kind {
+            rendered.site = Some(Arc::clone(&input.docs[site]));
+        }
+        let previous = memo.as_deref().and_then(|m| m.pages.get(&page.path));
+        if previous.is_some_and(|old| Arc::ptr_eq(&old.html, &rendered.html)) {
             reused += 1;
         }
-        out.insert_shared(page.path.clone(), Arc::clone(&html));
-        kept.insert(page.path, (hash, html));
+        out.insert_shared(page.path.clone(), Arc::clone(&rendered.html));
+        kept.insert(page.path, rendered);
     }
-    if let Some(memo) = memo {
+    if let (Some(memo), Some(now)) = (memo, now) {
         memo.rendered = kept.len() - reused;
         memo.reused = reused;
         memo.pages = kept;
+        memo.last = Some(now);
     }
     for (path, bytes) in assets.files {
         out.insert(path, bytes);
@@ -119,12 +130,18 @@ fn site_of<'a>(input: &RenderInput<'a>) -> Site<'a> {
     )
 }
 
-/// The pages of the previous build, each with the hash of the view it was
-/// rendered from. Templates are not part of the hash: whoever changes the
-/// theme clears the memo.
+/// The pages of the previous build and what they were made from. A page
+/// is taken over without building its view when its inputs are known to
+/// be the same ([`Shortcut`]); otherwise it is rendered again only if the
+/// hash of its view changed. Templates are in neither: whoever changes
+/// the theme clears the memo.
 #[derive(Default)]
 pub struct PageMemo {
-    pages: HashMap<String, (u128, Arc<Vec<u8>>)>,
+    pages: HashMap<String, Memo>,
+    /// The catalog the next build renders, given by its owner
+    /// ([`PageMemo::catalog`]), so that a kept catalog is known as such.
+    next_catalog: Option<Arc<Catalog>>,
+    last: Option<Inputs>,
     /// Pages the last build rendered, and pages it took from the memo.
     pub rendered: usize,
     pub reused: usize,
@@ -133,6 +150,124 @@ pub struct PageMemo {
 impl PageMemo {
     pub fn clear(&mut self) {
         self.pages.clear();
+        self.last = None;
+    }
+
+    /// The catalog the next render reads (the same `Arc` as last time when
+    /// it was kept).
+    pub fn catalog(&mut self, catalog: Arc<Catalog>) {
+        self.next_catalog = Some(catalog);
+    }
+}
+
+#[derive(Clone)]
+struct Memo {
+    /// Hash of the view it was rendered from.
+    hash: u128,
+    html: Arc<Vec<u8>>,
+    /// A docs page's site: held, so pointer equality means the same site.
+    site: Option<Arc<DocSite>>,
+}
+
+/// What pages are made of besides their own docs site, compared between
+/// builds.
+struct Inputs {
+    /// Held, so pointer equality means the same catalog.
+    catalog: Option<Arc<Catalog>>,
+    /// Every diagnostic as shown, and every docs site's header (entity,
+    /// names): with the catalog, everything a page outside the docs reads.
+    facts: u128,
+    counts: (usize, usize),
+    /// Docs site entity → hash of the link to it that its pages show.
+    links: HashMap<String, u128>,
+}
+
+impl Inputs {
+    fn of(input: &RenderInput, site: &Site, memo: &PageMemo) -> Inputs {
+        let catalog = memo
+            .next_catalog
+            .as_ref()
+            .filter(|c| std::ptr::eq(&***c, input.catalog))
+            .cloned();
+        let mut h = Sip::new();
+        for d in input.diagnostics.iter() {
+            h.json(&crate::diag::emit::resolve(d, input.sources));
+        }
+        for d in input.docs {
+            h.json(&(d.entity.canonical(), &d.site_name, &d.site_description));
+        }
+        let links = (0..input.docs.len())
+            .map(|s| {
+                let mut h = Sip::new();
+                h.json(&site.docs_site_link(s));
+                (input.docs[s].entity.canonical().to_string(), h.finish())
+            })
+            .collect();
+        Inputs {
+            catalog,
+            facts: h.finish(),
+            counts: (input.diagnostics.errors(), input.diagnostics.warnings()),
+            links,
+        }
+    }
+}
+
+/// Which pages of the memo are known to be the same without building
+/// their views: every page outside the docs when the catalog is the same
+/// object and the facts are equal; a docs page when its site is the same
+/// object, the counts in the header are equal and so is the link to the
+/// site's entity.
+struct Shortcut<'a> {
+    memo: &'a PageMemo,
+    same_facts: bool,
+    /// Per docs site: whether its pages may be taken over.
+    sites: Vec<bool>,
+    docs: &'a [Arc<DocSite>],
+}
+
+impl<'a> Shortcut<'a> {
+    fn new(memo: &'a PageMemo, now: &Inputs, docs: &'a [Arc<DocSite>]) -> Shortcut<'a> {
+        let Some(last) = &memo.last else {
+            return Shortcut {
+                memo,
+                same_facts: false,
+                sites: vec![false; docs.len()],
+                docs,
+            };
+        };
+        let same_catalog = match (&last.catalog, &now.catalog) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        let same_counts = last.counts == now.counts;
+        let sites = docs
+            .iter()
+            .map(|d| {
+                let entity = d.entity.canonical();
+                same_counts && last.links.get(entity) == now.links.get(entity)
+            })
+            .collect();
+        Shortcut {
+            memo,
+            same_facts: same_catalog && last.facts == now.facts,
+            sites,
+            docs,
+        }
+    }
+
+    fn reuse(&self, page: &PageSpec) -> Option<&'a Memo> {
+        let kept = self.memo.pages.get(&page.path)?;
+        let same = match page.kind {
+            PageKind::Doc { site, .. } => {
+                self.sites[site]
+                    && kept
+                        .site
+                        .as_ref()
+                        .is_some_and(|d| Arc::ptr_eq(d, &self.docs[site]))
+            }
+            _ => self.same_facts,
+        };
+        same.then_some(kept)
     }
 }
 
@@ -143,16 +278,16 @@ fn render_page(
     page: &PageSpec,
     assets: &Assets,
     memo: Option<&PageMemo>,
-) -> Result<(u128, Arc<Vec<u8>>)> {
+) -> Result<Memo> {
     let (site_view, mut page_view) = site.view(page, &assets.paths);
     // Only a memo needs the hash.
     let hash = match memo {
         Some(memo) => {
             let hash = view_hash(page.template, &site_view, &mut page_view);
-            if let Some((seen, html)) = memo.pages.get(&page.path)
-                && *seen == hash
+            if let Some(kept) = memo.pages.get(&page.path)
+                && kept.hash == hash
             {
-                return Ok((hash, Arc::clone(html)));
+                return Ok(kept.clone());
             }
             hash
         }
@@ -164,7 +299,40 @@ fn render_page(
     let html = tera
         .render(page.template, &context)
         .map_err(|err| theme.template_error(err, Some((&page.path, page.template))))?;
-    Ok((hash, Arc::new(html.into_bytes())))
+    Ok(Memo {
+        hash,
+        html: Arc::new(html.into_bytes()),
+        site: None,
+    })
+}
+
+/// SipHash-1-3 with 128 bits of output, fed with JSON.
+struct Sip(SipHasher13);
+
+impl Sip {
+    fn new() -> Sip {
+        Sip(SipHasher13::new())
+    }
+
+    fn json(&mut self, value: &impl Serialize) {
+        // Serializing plain view structs into a sink cannot fail.
+        let _ = serde_json::to_writer(&mut *self, value);
+    }
+
+    fn finish(&self) -> u128 {
+        self.0.finish128().as_u128()
+    }
+}
+
+impl std::io::Write for Sip {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// 128 bits of SipHash-1-3 over the views' JSON: what a page's HTML is a
@@ -176,32 +344,21 @@ fn render_page(
 /// views are articles, and hashing them for every rebuild cost more than
 /// rendering the few pages that changed.
 fn view_hash(template: &str, site: &impl Serialize, page: &mut PageView) -> u128 {
-    struct Hashing(SipHasher13);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.write(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut h = Hashing(SipHasher13::new());
+    let mut h = Sip::new();
     h.0.write(template.as_bytes());
     h.0.write_u8(0xff);
     let article = match page {
         PageView::Docs(docs) => Some(std::mem::take(&mut docs.html)),
         _ => None,
     };
-    // Serializing plain view structs into a sink cannot fail.
-    let _ = serde_json::to_writer(&mut h, &(site, &*page));
+    h.json(&(site, &*page));
     if let Some(article) = article {
         h.0.write_u128(article.hash());
         if let PageView::Docs(docs) = page {
             docs.html = article;
         }
     }
-    h.0.finish128().as_u128()
+    h.finish()
 }
 
 #[cfg(test)]

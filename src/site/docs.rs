@@ -50,6 +50,12 @@ pub(super) fn docs_of(catalog: &Catalog, docs: &[Arc<DocSite>]) -> HashMap<Strin
 }
 
 impl Site<'_> {
+    /// The link to docs site `s`'s entity, from the site root: what its
+    /// pages show, up to the relative path.
+    pub fn docs_site_link(&self, s: usize) -> EntityLink {
+        entity_link(self, "", &self.docs[s])
+    }
+
     /// Link from page `from` to the docs of `entity`, if it has any.
     pub(super) fn docs_href(&self, from: &str, entity: &Entity) -> Option<String> {
         let site = *self.docs_of.get(entity.entity_ref.canonical())?;
