@@ -218,7 +218,6 @@ fn problems(site: &Site, from: &str, entity: &Entity) -> Vec<Problem> {
     let Some(indices) = site.problems.get(entity.entity_ref.canonical()) else {
         return Vec::new();
     };
-    let health = urls::href(from, urls::HEALTH);
     indices
         .iter()
         .map(|&i| {
@@ -228,7 +227,11 @@ fn problems(site: &Site, from: &str, entity: &Entity) -> Vec<Problem> {
                 code: d.code.to_string(),
                 message: d.message.to_string(),
                 position: d.line.zip(d.column).map(|(l, c)| format!("{l}:{c}")),
-                href: format!("{health}#{}", problem_anchor(i)),
+                href: format!(
+                    "{}#{}",
+                    urls::href(from, &urls::health_page_of(i)),
+                    problem_anchor(i)
+                ),
             }
         })
         .collect()

@@ -4,10 +4,10 @@
 use crate::catalog::RelationType;
 
 use super::views::{
-    CatalogPage, EntityLink, HealthFile, HealthItem, HealthNote, HealthPage, HomePage, KindPage,
-    ListRow, PageLink,
+    CatalogPage, EntityLink, HealthFile, HealthItem, HealthNote, HealthPage, HealthTocItem,
+    HomePage, KindPage, ListRow, PageLink,
 };
-use super::{INDEX_PAGE_SIZE, Site, page_count, problem_anchor, severity_name, urls};
+use super::{INDEX_PAGE_SIZE, Site, file_anchor, page_count, problem_anchor, severity_name, urls};
 
 fn kind_counts(site: &Site, from: &str) -> Vec<super::views::KindCount> {
     (0..site.kinds.len())
@@ -66,20 +66,25 @@ pub(super) fn kind_page(site: &Site, from: &str, k: usize, page: usize) -> KindP
         rows,
         prev: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
-        page_links: page_window(page, pages)
-            .into_iter()
-            .scan(0, |previous, n| {
-                let gap_before = n > *previous + 1;
-                *previous = n;
-                Some(PageLink {
-                    number: n,
-                    href: link(n),
-                    current: n == page,
-                    gap_before,
-                })
-            })
-            .collect(),
+        page_links: page_links(page, pages, &link),
     }
+}
+
+/// The numbered links of a pager.
+fn page_links(page: usize, pages: usize, link: &dyn Fn(usize) -> String) -> Vec<PageLink> {
+    page_window(page, pages)
+        .into_iter()
+        .scan(0, |previous, n| {
+            let gap_before = n > *previous + 1;
+            *previous = n;
+            Some(PageLink {
+                number: n,
+                href: link(n),
+                current: n == page,
+                gap_before,
+            })
+        })
+        .collect()
 }
 
 /// Pages worth a direct link: the first, the last, and those near the
@@ -111,23 +116,55 @@ fn entity_of_problem(site: &Site, from: &str, canonical: &str) -> EntityLink {
     }
 }
 
-pub(super) fn health(site: &Site, from: &str) -> HealthPage {
-    let mut files: Vec<HealthFile> = Vec::new();
+pub(super) fn health(site: &Site, from: &str, page: usize) -> HealthPage {
+    let size = urls::HEALTH_PAGE_SIZE;
+    let pages = page_count(site.health.len(), size);
+    let start = (page - 1) * size;
+    let end = (start + size).min(site.health.len());
+    // Files in health order, each with its counts and the first problem.
+    let mut toc: Vec<HealthTocItem> = Vec::new();
+    let mut first_of_file = Vec::with_capacity(site.health.len());
     for (i, d) in site.health.iter().enumerate() {
         let file = d.file.map(str::to_string);
-        if files.last().is_none_or(|f| f.file != file) {
-            files.push(HealthFile {
+        if toc.last().is_none_or(|f| f.file != file) {
+            toc.push(HealthTocItem {
                 file,
                 errors: 0,
                 warnings: 0,
+                href: String::new(),
+                id: file_anchor(toc.len()),
+                first: i,
+            });
+        }
+        let entry = toc.last_mut().expect("pushed above");
+        match d.severity {
+            crate::diag::Severity::Error => entry.errors += 1,
+            crate::diag::Severity::Warning => entry.warnings += 1,
+        }
+        first_of_file.push(toc.len() - 1);
+    }
+    for entry in &mut toc {
+        entry.href = if entry.first / size + 1 == page {
+            format!("#{}", entry.id)
+        } else {
+            let target = urls::health_page_of(entry.first);
+            format!("{}#{}", urls::href(from, &target), entry.id)
+        };
+    }
+    let mut files: Vec<HealthFile> = Vec::new();
+    for (i, d) in site.health.iter().enumerate().take(end).skip(start) {
+        let group = &toc[first_of_file[i]];
+        if files.last().is_none_or(|f| f.id != group.id) {
+            files.push(HealthFile {
+                file: group.file.clone(),
+                id: group.id.clone(),
+                continued: group.first < start,
+                errors: group.errors,
+                warnings: group.warnings,
                 items: Vec::new(),
             });
         }
         let group = files.last_mut().expect("pushed above");
-        match d.severity {
-            crate::diag::Severity::Error => group.errors += 1,
-            crate::diag::Severity::Warning => group.warnings += 1,
-        }
         group.items.push(HealthItem {
             id: problem_anchor(i),
             severity: severity_name(d.severity),
@@ -151,9 +188,20 @@ pub(super) fn health(site: &Site, from: &str) -> HealthPage {
                 .collect(),
         });
     }
+    let link = |n: usize| urls::href(from, &urls::health_page(n));
     HealthPage {
         errors: site.counts.errors,
         warnings: site.counts.warnings,
+        file_count: toc.len(),
+        // The list of files is long on a large portal: the first page has it.
+        toc: if page == 1 { toc } else { Vec::new() },
         files,
+        page,
+        pages,
+        first: if end > start { start + 1 } else { 0 },
+        last: end,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        page_links: page_links(page, pages, &link),
     }
 }

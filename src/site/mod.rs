@@ -60,7 +60,10 @@ pub struct PageSpec {
 pub enum PageKind {
     Home,
     CatalogIndex,
-    Health,
+    /// Page `page` (1-based) of the health page.
+    Health {
+        page: usize,
+    },
     /// Page `page` (1-based) of the static list of `kinds[kind]`.
     KindList {
         kind: usize,
@@ -167,12 +170,14 @@ impl<'a> Site<'a> {
                 template: "catalog.html",
                 kind: PageKind::CatalogIndex,
             },
-            PageSpec {
-                path: urls::HEALTH.into(),
-                template: "health.html",
-                kind: PageKind::Health,
-            },
         ];
+        for page in 1..=page_count(self.health.len(), urls::HEALTH_PAGE_SIZE) {
+            pages.push(PageSpec {
+                path: urls::health_page(page),
+                template: "health.html",
+                kind: PageKind::Health { page },
+            });
+        }
         for (k, info) in self.kinds.iter().enumerate() {
             for page in 1..=page_count(info.ids.len(), urls::KIND_PAGE_SIZE) {
                 pages.push(PageSpec {
@@ -224,7 +229,7 @@ impl<'a> Site<'a> {
         let page = match spec.kind {
             PageKind::Home => PageView::Home(lists::home(self, from)),
             PageKind::CatalogIndex => PageView::Catalog(lists::catalog_index(self, from)),
-            PageKind::Health => PageView::Health(lists::health(self, from)),
+            PageKind::Health { page } => PageView::Health(lists::health(self, from, page)),
             PageKind::KindList { kind, page } => {
                 PageView::Kind(lists::kind_page(self, from, kind, page))
             }
@@ -275,7 +280,7 @@ impl<'a> Site<'a> {
         let from = spec.path.as_str();
         let section = match spec.kind {
             PageKind::Home => "home",
-            PageKind::Health => "health",
+            PageKind::Health { .. } => "health",
             PageKind::DocsIndex | PageKind::Doc { .. } => "docs",
             PageKind::Search => "search",
             _ => "catalog",
@@ -295,7 +300,7 @@ impl<'a> Site<'a> {
             current: match spec.kind {
                 PageKind::Home
                 | PageKind::CatalogIndex
-                | PageKind::Health
+                | PageKind::Health { .. }
                 | PageKind::DocsIndex
                 | PageKind::Search => "page",
                 _ => "true",
@@ -449,6 +454,11 @@ fn severity_name(severity: Severity) -> &'static str {
 /// Anchor id of the `index`-th entry of the health page.
 fn problem_anchor(index: usize) -> String {
     format!("problem-{}", index + 1)
+}
+
+/// Anchor id of the `index`-th file group of the health page.
+fn file_anchor(index: usize) -> String {
+    format!("file-{}", index + 1)
 }
 
 #[cfg(test)]

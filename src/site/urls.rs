@@ -45,6 +45,23 @@ pub const SEARCH: &str = "search/index.html";
 pub const NOT_FOUND: &str = "404.html";
 /// Rows per page of the static (no-JavaScript) per-kind lists.
 pub const KIND_PAGE_SIZE: usize = 100;
+/// Problems per page of the health page: a portal with thousands of
+/// warnings would otherwise make one page of many megabytes.
+pub const HEALTH_PAGE_SIZE: usize = 500;
+
+/// The output path of page `page` (1-based) of the health page.
+pub fn health_page(page: usize) -> String {
+    if page <= 1 {
+        HEALTH.to_string()
+    } else {
+        format!("catalog/_health/{page}/index.html")
+    }
+}
+
+/// The output path of the health page showing the `index`-th problem.
+pub fn health_page_of(index: usize) -> String {
+    health_page(index / HEALTH_PAGE_SIZE + 1)
+}
 
 /// Percent-encodes one path segment taken from input: every byte outside
 /// `[A-Za-z0-9._-]` becomes `%XX` (upper-case hex, so the encoding is

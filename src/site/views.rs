@@ -423,9 +423,28 @@ pub struct HealthItem {
 pub struct HealthFile {
     /// The path shown to people; `null` for problems with no file.
     pub file: Option<String>,
+    /// Anchor id of the group (`file-3`).
+    pub id: String,
+    /// The file's first problems are on an earlier page.
+    pub continued: bool,
+    /// Counts of the whole file, on every page.
     pub errors: usize,
     pub warnings: usize,
+    /// The file's problems on this page.
     pub items: Vec<HealthItem>,
+}
+
+/// One file in the health page's list of files.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthTocItem {
+    pub file: Option<String>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Where its problems start (page and anchor).
+    pub href: String,
+    pub id: String,
+    #[serde(skip)]
+    pub first: usize,
 }
 
 /// `page` of `health.html`.
@@ -433,7 +452,21 @@ pub struct HealthFile {
 pub struct HealthPage {
     pub errors: usize,
     pub warnings: usize,
+    /// Files with problems, in all.
+    pub file_count: usize,
+    /// Every file with problems; only on the first page.
+    pub toc: Vec<HealthTocItem>,
+    /// The file groups of this page's problems.
     pub files: Vec<HealthFile>,
+    /// 1-based, of [`urls::HEALTH_PAGE_SIZE`](super::urls::HEALTH_PAGE_SIZE) problems each.
+    pub page: usize,
+    pub pages: usize,
+    /// 1-based positions of the first and last problem shown.
+    pub first: usize,
+    pub last: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page_links: Vec<PageLink>,
 }
 
 /// A TechDocs page (`docs.html`).

@@ -117,6 +117,62 @@ fn health_page_lists_diagnostics_by_file_and_entity_pages_link_there() {
     );
 }
 
+// Issue #5: a portal with thousands of problems gets a health page in
+// pages of 500 (the medium benchmark portal's was one 14 MB page); the
+// first lists every file, and entity pages link to the right page.
+#[test]
+fn a_long_health_page_is_split_into_pages() {
+    // 540 components in three files, each with one dangling dependency.
+    let component = |i: usize| {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c{i:03}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: [component:ghost]\n"
+        )
+    };
+    let first: Vec<String> = (0..400).map(component).collect();
+    let second: Vec<String> = (400..520).map(component).collect();
+    let third: Vec<String> = (520..540).map(component).collect();
+    let (first, second, third) = (
+        first.join("---\n"),
+        second.join("---\n"),
+        third.join("---\n"),
+    );
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/org/catalog-info.yaml", TEAM),
+        ("repos/a/catalog-info.yaml", &first),
+        ("repos/b/catalog-info.yaml", &second),
+        ("repos/c/catalog-info.yaml", &third),
+    ]);
+    let site = Portal::load(dir.path()).render();
+    let one = page(&site, "catalog/_health/index.html");
+    let two = page(&site, "catalog/_health/2/index.html");
+    assert!(!site.contains("catalog/_health/3/index.html"));
+    assert!(one.contains("540 warnings in 3 files") && one.contains("Problems 1–500"));
+    // The list of files, with where each one starts.
+    assert!(
+        one.contains("href=\"#file-1\">repos/a/catalog-info.yaml"),
+        "{one}"
+    );
+    assert!(one.contains("href=\"#file-2\">repos/b/catalog-info.yaml"));
+    assert!(one.contains("href=\"2/#file-3\">repos/c/catalog-info.yaml"));
+    assert!(one.contains("id=\"problem-500\"") && !one.contains("id=\"problem-501\""));
+    assert!(one.contains("href=\"2/\" rel=\"next\""), "{one}");
+    // The second file goes on over the page break.
+    assert!(two.contains("id=\"problem-501\"") && two.contains("id=\"problem-520\""));
+    assert!(two.contains("repos/b/catalog-info.yaml</code> <span class=\"muted\">(continued)"));
+    assert!(
+        !two.contains("files-heading"),
+        "the list of files is on page 1 only"
+    );
+    assert!(two.contains("href=\"../\" rel=\"prev\""), "{two}");
+    // Problems are sorted by file then line: c519 is the last one.
+    let entity = page(&site, "catalog/default/component/c519/index.html");
+    assert!(
+        entity.contains("../../../_health/2/#problem-520"),
+        "{entity}"
+    );
+}
+
 // Issue #2: Backstage's response shape for the static API.
 #[test]
 fn json_api_has_backstage_shape() {
