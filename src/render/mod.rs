@@ -100,17 +100,29 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
         out.insert_shared(page.path.clone(), Arc::clone(&rendered.html));
         kept.insert(page.path, rendered);
     }
+    for (path, bytes) in assets.files {
+        out.insert(path, bytes);
+    }
+    let catalog_files = match shortcut.as_ref().filter(|s| s.same_catalog) {
+        Some(s) => s.memo.catalog_files.clone(),
+        None => site
+            .catalog_files()
+            .into_iter()
+            .map(|(path, bytes)| (path, Arc::new(bytes)))
+            .collect(),
+    };
+    for (path, bytes) in &catalog_files {
+        out.insert_shared(path.clone(), Arc::clone(bytes));
+    }
+    for (path, bytes) in site.site_files() {
+        out.insert(path, bytes);
+    }
     if let (Some(memo), Some(now)) = (memo, now) {
         memo.rendered = kept.len() - reused;
         memo.reused = reused;
         memo.pages = kept;
+        memo.catalog_files = catalog_files;
         memo.last = Some(now);
-    }
-    for (path, bytes) in assets.files {
-        out.insert(path, bytes);
-    }
-    for (path, bytes) in site.data_files() {
-        out.insert(path, bytes);
     }
     Ok(out)
 }
@@ -142,6 +154,8 @@ pub struct PageMemo {
     /// ([`PageMemo::catalog`]), so that a kept catalog is known as such.
     next_catalog: Option<Arc<Catalog>>,
     last: Option<Inputs>,
+    /// `Site::catalog_files` of the last build.
+    catalog_files: Vec<(String, Arc<Vec<u8>>)>,
     /// Pages the last build rendered, and pages it took from the memo.
     pub rendered: usize,
     pub reused: usize,
@@ -219,6 +233,7 @@ impl Inputs {
 /// site's entity.
 struct Shortcut<'a> {
     memo: &'a PageMemo,
+    same_catalog: bool,
     same_facts: bool,
     /// Per docs site: whether its pages may be taken over.
     sites: Vec<bool>,
@@ -230,6 +245,7 @@ impl<'a> Shortcut<'a> {
         let Some(last) = &memo.last else {
             return Shortcut {
                 memo,
+                same_catalog: false,
                 same_facts: false,
                 sites: vec![false; docs.len()],
                 docs,
@@ -249,6 +265,7 @@ impl<'a> Shortcut<'a> {
             .collect();
         Shortcut {
             memo,
+            same_catalog,
             same_facts: same_catalog && last.facts == now.facts,
             sites,
             docs,

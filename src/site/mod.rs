@@ -255,12 +255,25 @@ impl<'a> Site<'a> {
     /// search index is apart ([`Site::search_files`]): `serve` publishes
     /// pages before it.
     pub fn data_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = self.catalog_files();
+        files.extend(self.site_files());
+        files
+    }
+
+    /// The JSON API and the catalog index data script: a function of the
+    /// catalog alone, which `serve` keeps while the catalog is kept.
+    pub fn catalog_files(&self) -> Vec<(String, Vec<u8>)> {
         let mut files = api::api_files(self.catalog);
         files.push((
             urls::CATALOG_DATA.to_string(),
             api::index_script(self).into_bytes(),
         ));
-        files.extend(docs::docs_files(self));
+        files
+    }
+
+    /// The files docs sites copy and, with `base_url`, the sitemap.
+    pub fn site_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = docs::docs_files(self);
         if let Some(base) = &self.config.base_url {
             let pages = self.pages();
             files.push((
