@@ -21,7 +21,7 @@
 pub mod theme;
 
 use std::collections::HashMap;
-use std::hash::Hasher;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -203,9 +203,18 @@ impl Inputs {
             .as_ref()
             .filter(|c| std::ptr::eq(&***c, input.catalog))
             .cloned();
+        // Diagnostics as pages show them: with file names, not ids (an id
+        // may name another file in another build).
         let mut h = Sip::new();
+        let display = |file| input.sources.display(file);
         for d in input.diagnostics.iter() {
-            h.json(&crate::diag::emit::resolve(d, input.sources));
+            (d.severity, d.code, &d.message, &d.help, &d.entity).hash(&mut h.0);
+            d.span
+                .map(|s| (display(s.file), s.start, s.end))
+                .hash(&mut h.0);
+            for r in &d.related {
+                (display(r.span.file), r.span.start, &r.message).hash(&mut h.0);
+            }
         }
         for d in input.docs {
             h.json(&(d.entity.canonical(), &d.site_name, &d.site_description));
