@@ -116,48 +116,79 @@ fn entity_of_problem(site: &Site, from: &str, canonical: &str) -> EntityLink {
     }
 }
 
+/// A file of the health page: its name, counts, and its first problem's
+/// index.
+pub(super) struct HealthFileInfo<'a> {
+    file: Option<&'a str>,
+    errors: usize,
+    warnings: usize,
+    first: usize,
+}
+
+/// The files of the health page's problems, in order, and per problem the
+/// index of its file.
+pub(super) fn health_files<'a>(
+    health: &[crate::diag::emit::Resolved<'a>],
+) -> (Vec<HealthFileInfo<'a>>, Vec<usize>) {
+    let mut files: Vec<HealthFileInfo> = Vec::new();
+    let mut file_of = Vec::with_capacity(health.len());
+    for (i, d) in health.iter().enumerate() {
+        if files.last().is_none_or(|f| f.file != d.file) {
+            files.push(HealthFileInfo {
+                file: d.file,
+                errors: 0,
+                warnings: 0,
+                first: i,
+            });
+        }
+        let entry = files.last_mut().expect("pushed above");
+        match d.severity {
+            crate::diag::Severity::Error => entry.errors += 1,
+            crate::diag::Severity::Warning => entry.warnings += 1,
+        }
+        file_of.push(files.len() - 1);
+    }
+    (files, file_of)
+}
+
 pub(super) fn health(site: &Site, from: &str, page: usize) -> HealthPage {
     let size = urls::HEALTH_PAGE_SIZE;
     let pages = page_count(site.health.len(), size);
     let start = (page - 1) * size;
     let end = (start + size).min(site.health.len());
-    // Files in health order, each with its counts and the first problem.
-    let mut toc: Vec<HealthTocItem> = Vec::new();
-    let mut first_of_file = Vec::with_capacity(site.health.len());
-    for (i, d) in site.health.iter().enumerate() {
-        let file = d.file.map(str::to_string);
-        if toc.last().is_none_or(|f| f.file != file) {
-            toc.push(HealthTocItem {
-                file,
-                errors: 0,
-                warnings: 0,
-                href: String::new(),
-                id: file_anchor(toc.len()),
-                first: i,
-            });
-        }
-        let entry = toc.last_mut().expect("pushed above");
-        match d.severity {
-            crate::diag::Severity::Error => entry.errors += 1,
-            crate::diag::Severity::Warning => entry.warnings += 1,
-        }
-        first_of_file.push(toc.len() - 1);
-    }
-    for entry in &mut toc {
-        entry.href = if entry.first / size + 1 == page {
-            format!("#{}", entry.id)
-        } else {
-            let target = urls::health_page_of(entry.first);
-            format!("{}#{}", urls::href(from, &target), entry.id)
-        };
-    }
+    // The list of files is long on a large portal: the first page has it.
+    let toc: Vec<HealthTocItem> = site
+        .health_files
+        .iter()
+        .enumerate()
+        .filter(|_| page == 1)
+        .map(|(n, f)| {
+            let id = file_anchor(n);
+            let href = if f.first / size + 1 == page {
+                format!("#{id}")
+            } else {
+                let target = urls::health_page_of(f.first);
+                format!("{}#{id}", urls::href(from, &target))
+            };
+            HealthTocItem {
+                file: f.file.map(str::to_string),
+                errors: f.errors,
+                warnings: f.warnings,
+                href,
+                id,
+            }
+        })
+        .collect();
     let mut files: Vec<HealthFile> = Vec::new();
+    let mut current = None;
     for (i, d) in site.health.iter().enumerate().take(end).skip(start) {
-        let group = &toc[first_of_file[i]];
-        if files.last().is_none_or(|f| f.id != group.id) {
+        let n = site.health_file_of[i];
+        if current != Some(n) {
+            current = Some(n);
+            let group = &site.health_files[n];
             files.push(HealthFile {
-                file: group.file.clone(),
-                id: group.id.clone(),
+                file: group.file.map(str::to_string),
+                id: file_anchor(n),
                 continued: group.first < start,
                 errors: group.errors,
                 warnings: group.warnings,
@@ -192,9 +223,8 @@ pub(super) fn health(site: &Site, from: &str, page: usize) -> HealthPage {
     HealthPage {
         errors: site.counts.errors,
         warnings: site.counts.warnings,
-        file_count: toc.len(),
-        // The list of files is long on a large portal: the first page has it.
-        toc: if page == 1 { toc } else { Vec::new() },
+        file_count: site.health_files.len(),
+        toc,
         files,
         page,
         pages,

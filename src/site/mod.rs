@@ -117,6 +117,11 @@ pub struct Site<'a> {
     health: Vec<Resolved<'a>>,
     /// Canonical entity ref → indices into `health`.
     problems: HashMap<String, Vec<usize>>,
+    /// The files of `health`, in order, with their counts: what every
+    /// health page needs, computed once.
+    health_files: Vec<lists::HealthFileInfo<'a>>,
+    /// Per entry of `health`: its index in `health_files`.
+    health_file_of: Vec<usize>,
     kinds: Vec<KindInfo>,
     counts: HealthCounts,
     docs: &'a [Arc<DocSite>],
@@ -144,12 +149,15 @@ impl<'a> Site<'a> {
             errors: diagnostics.errors(),
             warnings: diagnostics.warnings(),
         };
+        let (health_files, health_file_of) = lists::health_files(&health);
         Site {
             catalog,
             config,
             sources,
             health,
             problems,
+            health_files,
+            health_file_of,
             kinds: kinds_of(catalog),
             counts,
             docs,

@@ -443,8 +443,6 @@ pub struct HealthTocItem {
     /// Where its problems start (page and anchor).
     pub href: String,
     pub id: String,
-    #[serde(skip)]
-    pub first: usize,
 }
 
 /// `page` of `health.html`.
