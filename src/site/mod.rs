@@ -35,7 +35,7 @@ use crate::diag::emit::{self, Resolved};
 use crate::diag::{Diagnostics, Severity};
 use crate::docs::build::DocSite;
 use crate::model::{EntityRef, Kind};
-use crate::source::SourceDb;
+use crate::source::{FileId, SourceDb};
 use views::{EntityLink, HealthCounts, Nav, SiteView};
 
 /// Rows per page of the JavaScript catalog table.
@@ -142,7 +142,13 @@ impl<'a> Site<'a> {
         let mut problems: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, d) in health.iter().enumerate() {
             if let Some(entity) = d.entity {
-                problems.entry(entity.to_lowercase()).or_default().push(i);
+                // Canonical refs are lower case already; only others pay.
+                let key = if entity.bytes().any(|b| b.is_ascii_uppercase()) || !entity.is_ascii() {
+                    entity.to_lowercase()
+                } else {
+                    entity.to_string()
+                };
+                problems.entry(key).or_default().push(i);
             }
         }
         let counts = HealthCounts {
@@ -445,24 +451,37 @@ fn kinds_of(catalog: &Catalog) -> Vec<KindInfo> {
 /// Resolves every diagnostic and sorts them as the health page lists them:
 /// by file, position, code; problems without a file last.
 fn health_order<'a>(diagnostics: &'a Diagnostics, sources: &'a SourceDb) -> Vec<Resolved<'a>> {
-    let mut resolved: Vec<Resolved<'a>> = diagnostics
+    // By file name, then position, code, message. Files are ranked once,
+    // so that sorting 10,000s of diagnostics compares numbers, not paths;
+    // files shown under the same name share a rank.
+    let mut files: Vec<FileId> = diagnostics
         .iter()
-        .map(|d| emit::resolve(d, sources))
+        .filter_map(|d| d.span.map(|s| s.file))
         .collect();
-    resolved.sort_by(|a, b| {
-        let key = |d: &Resolved<'a>| {
-            (
-                d.file.is_none(),
-                d.file,
-                d.line,
-                d.column,
-                d.code,
-                d.message,
-            )
+    files.sort_unstable();
+    files.dedup();
+    files.sort_by(|a, b| sources.display(*a).cmp(sources.display(*b)));
+    let mut rank = vec![usize::MAX; sources.len()];
+    for (i, file) in files.iter().enumerate() {
+        rank[file.0 as usize] = match i.checked_sub(1) {
+            Some(p) if sources.display(files[p]) == sources.display(*file) => {
+                rank[files[p].0 as usize]
+            }
+            _ => i,
         };
-        key(a).cmp(&key(b))
+    }
+    let mut resolved: Vec<(usize, Resolved<'a>)> = diagnostics
+        .iter()
+        .map(|d| {
+            let r = d.span.map_or(usize::MAX, |s| rank[s.file.0 as usize]);
+            (r, emit::resolve(d, sources))
+        })
+        .collect();
+    resolved.sort_by(|(ra, a), (rb, b)| {
+        let key = |d: &Resolved<'a>| (d.line, d.column, d.code, d.message);
+        ra.cmp(rb).then_with(|| key(a).cmp(&key(b)))
     });
-    resolved
+    resolved.into_iter().map(|(_, r)| r).collect()
 }
 
 fn severity_name(severity: Severity) -> &'static str {
