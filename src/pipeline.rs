@@ -122,7 +122,7 @@ pub fn load_reusing(
         }
     };
     if let Some(r) = &mut reuse {
-        *r.catalog = Some(memo.clone());
+        drop_later(r.catalog.replace(memo.clone()));
     }
     let CatalogMemo {
         mut sources,
@@ -263,6 +263,12 @@ fn load_docs(
             Err(i) => built[i].take(),
         })
         .collect()
+}
+
+/// Drops `value` on another thread: freeing a whole catalog takes
+/// milliseconds that a `serve` rebuild should not wait for.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// Folder (next to backlot.yaml) of what builds keep for the next build.

@@ -120,9 +120,13 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
     if let (Some(memo), Some(now)) = (memo, now) {
         memo.rendered = kept.len() - reused;
         memo.reused = reused;
-        memo.pages = kept;
-        memo.catalog_files = catalog_files;
-        memo.last = Some(now);
+        // What the memo held goes on another thread (a whole catalog may
+        // be freed with it).
+        crate::pipeline::drop_later((
+            std::mem::replace(&mut memo.pages, kept),
+            std::mem::replace(&mut memo.catalog_files, catalog_files),
+            memo.last.replace(now),
+        ));
     }
     Ok(out)
 }

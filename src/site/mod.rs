@@ -125,6 +125,8 @@ pub struct Site<'a> {
     kinds: Vec<KindInfo>,
     counts: HealthCounts,
     docs: &'a [Arc<DocSite>],
+    /// Per entity: its page's path, built once (every link to it needs it).
+    entity_paths: Vec<String>,
     /// Canonical entity ref → its docs site (own or borrowed through
     /// `backstage.io/techdocs-entity`).
     docs_of: HashMap<String, usize>,
@@ -165,6 +167,11 @@ impl<'a> Site<'a> {
             health_files,
             health_file_of,
             kinds: kinds_of(catalog),
+            entity_paths: catalog
+                .entities
+                .iter()
+                .map(|e| urls::entity_page(&e.entity_ref))
+                .collect(),
             counts,
             docs,
             docs_of: docs::docs_of(catalog, docs),
@@ -203,7 +210,7 @@ impl<'a> Site<'a> {
         }
         for (id, e) in self.catalog.iter() {
             pages.push(PageSpec {
-                path: urls::entity_page(&e.entity_ref),
+                path: self.entity_paths[id].clone(),
                 template: entity_template(e.kind),
                 kind: PageKind::Entity(id),
             });
@@ -381,7 +388,7 @@ impl<'a> Site<'a> {
         };
         EntityLink {
             text: e.entity_ref.humanize(default_kind),
-            href: Some(urls::href(from, &urls::entity_page(&e.entity_ref))),
+            href: Some(urls::href(from, &self.entity_paths[id])),
             tooltip,
             missing: false,
             kind: e.entity_ref.kind.clone(),
