@@ -187,4 +187,13 @@ fn static_kind_lists_page_through_every_entity() {
             .join("catalog/_kinds/component/4/index.html")
             .exists()
     );
+    // The pager links the pages both ways.
+    assert!(
+        second.contains("<nav class=\"pager\" aria-label=\"Component pages\">"),
+        "{second}"
+    );
+    assert!(
+        second.contains("href=\"../\" rel=\"prev\"")
+            && second.contains("href=\"../3/\" rel=\"next\"")
+    );
 }
