@@ -70,6 +70,12 @@ pub struct BuildArgs {
     /// Output folder (replaced atomically on success).
     #[arg(long, short, default_value = "public")]
     pub out: PathBuf,
+    /// A folder that builds keep for the next build (the highlight cache
+    /// and a manifest of the output): files that did not change are then
+    /// hard-linked from the previous output instead of written. For CI,
+    /// keep it between runs together with the output folder.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -101,8 +107,10 @@ pub enum OutputFormat {
 /// Runs the CLI and maps the outcome to an exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Build(args) => build(&args.common, Some(&args.out)).map(|(code, _)| code),
-        Command::Check(args) => build(&args, None).map(|(code, _)| code),
+        Command::Build(args) => {
+            build(&args.common, Some(&args.out), args.cache_dir.as_deref()).map(|(code, _)| code)
+        }
+        Command::Check(args) => build(&args, None, None).map(|(code, _)| code),
         Command::Serve(args) => serve_cmd(&args),
         Command::Init { dir } => init(&dir).map(|()| 0),
     };
@@ -176,12 +184,18 @@ fn read_config_or_report(
 
 /// `build` (with `out`) and `check` (without). Returns the exit code and
 /// the rendered site (for `serve`).
-fn build(args: &CommonArgs, out: Option<&Path>) -> Result<(u8, Option<OutputSet>)> {
+fn build(
+    args: &CommonArgs,
+    out: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<(u8, Option<OutputSet>)> {
     let format = format_of(args);
     let started = Instant::now();
-    let Some((config, sources, config_file)) = read_config_or_report(&args.config, format)? else {
+    let Some((mut config, sources, config_file)) = read_config_or_report(&args.config, format)?
+    else {
         return Ok((2, None));
     };
+    config.cache_dir = cache_dir.map(Path::to_path_buf);
     let bar = progress(format);
     if let Some(bar) = &bar {
         bar.set_message("reading the catalog");
@@ -223,12 +237,17 @@ fn build(args: &CommonArgs, out: Option<&Path>) -> Result<(u8, Option<OutputSet>
     if let Some(bar) = &bar {
         bar.set_message(format!("writing {} files", site.len()));
     }
-    output::write_atomic(&site, out)?;
+    let written = output::write_atomic_reusing(&site, out, cache_dir)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let kept = if written.kept > 0 {
+        format!(", {} unchanged", written.kept)
+    } else {
+        String::new()
+    };
     let summary = format!(
-        "built {} entities into {} ({} files) in {:.2}s: {counts}",
+        "built {} entities into {} ({} files{kept}) in {:.2}s: {counts}",
         loaded.catalog.len(),
         out.display(),
         site.len(),

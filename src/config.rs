@@ -31,6 +31,10 @@ pub struct Config {
     /// Folder holding backlot.yaml; every relative path resolves against it,
     /// and it is always a crawl root.
     pub root: PathBuf,
+    /// Where builds keep what speeds up the next one (the highlight cache,
+    /// the output manifest). Set by `build --cache-dir`, never by
+    /// backlot.yaml; `None`: `.backlot-cache` next to backlot.yaml.
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -121,6 +125,13 @@ pub struct CustomKind {
 }
 
 impl Config {
+    /// The folder of [`Config::cache_dir`].
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join(crate::pipeline::CACHE_DIR))
+    }
+
     /// A config with defaults, rooted at `root` (tests, `init`).
     pub fn with_root(root: impl Into<PathBuf>) -> Config {
         Config {
@@ -138,6 +149,7 @@ impl Config {
                 mermaid: Mermaid::Default,
             },
             root: root.into(),
+            cache_dir: None,
         }
     }
 

@@ -284,7 +284,7 @@ impl Session {
             let cache = config
                 .docs
                 .cache
-                .then(|| Arc::new(HighlightCache::open(&config.root.join(pipeline::CACHE_DIR))));
+                .then(|| Arc::new(HighlightCache::open(&config.cache_dir())));
             (Highlighter::new(cache.clone()), cache)
         });
         let first = self.docs.is_empty();

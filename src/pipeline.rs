@@ -228,7 +228,7 @@ fn load_docs(
                 let cache = config
                     .docs
                     .cache
-                    .then(|| Arc::new(HighlightCache::open(&config.root.join(CACHE_DIR))));
+                    .then(|| Arc::new(HighlightCache::open(&config.cache_dir())));
                 let highlighter = Highlighter::new(cache.clone());
                 let built =
                     docs::build::build_each(&doc_sources, sources, roots, &highlighter, &sanitizer);

@@ -355,3 +355,126 @@ fn a_docs_page_edit_rebuilds_one_site_and_few_pages() {
     let ((reused, built), _) = session.reuse_counts();
     assert_eq!((reused, built), (2, 1));
 }
+
+/// Every file under `dir` (relative path → bytes).
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// The same paths with the same bytes; names the first difference.
+fn same_tree(step: &str, a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
+    let paths = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(paths(a), paths(b), "{step}: different files");
+    if let Some((path, _)) = a.iter().find(|(path, bytes)| b[*path] != **bytes) {
+        panic!("{step}: {path} differs from the clean build's");
+    }
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+fn build_with_cache(root: &Path) -> String {
+    let out = crate::support::backlot(root)
+        .args(["build", "--cache-dir", "ci-cache", "--out", "public"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
+/// The output of a clean build (no cache) of `root`, in `clean/`.
+fn clean_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let _ = std::fs::remove_dir_all(root.join("clean"));
+    let out = crate::support::backlot(root)
+        .args(["build", "--out", "clean"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    read_tree(&root.join("clean"))
+}
+
+// Issue #5: `build --cache-dir` (CI) writes only what changed, keeping the
+// other files of the previous output by hard links, and the result is byte
+// for byte a clean build's, also after an output file was tampered with
+// or the whole output was restored elsewhere (a CI cache).
+#[cfg(unix)]
+#[test]
+fn build_with_a_cache_writes_only_what_changed() {
+    let dir = tree(&[
+        (
+            "backlot.yaml",
+            "title: Portal\ncatalog:\n  locations:\n    - type: dir\n      target: repos\ndocs:\n  cache: false\n",
+        ),
+        ("org.yaml", ORG),
+    ]);
+    let root = dir.path();
+    for name in ["alpha", "beta"] {
+        add_repo(root, name);
+    }
+    let public = root.join("public");
+    let first = build_with_cache(root);
+    assert!(!first.contains("unchanged"), "{first}");
+    let beta_page = public.join("docs/default/component/beta/index.html");
+    let alpha_page = public.join("docs/default/component/alpha/index.html");
+    let (beta_before, alpha_before) = (inode(&beta_page), inode(&alpha_page));
+
+    write(root, "repos/alpha/docs/index.md", &page("alpha", "Edited."));
+    let second = build_with_cache(root);
+    assert!(second.contains("unchanged"), "{second}");
+    same_tree("after an edit", &read_tree(&public), &clean_tree(root));
+    assert_eq!(
+        inode(&beta_page),
+        beta_before,
+        "an unchanged page is the same file"
+    );
+    assert_ne!(
+        inode(&alpha_page),
+        alpha_before,
+        "the edited page was written"
+    );
+
+    // A file changed behind Backlot's back (same length) is written again.
+    let original = std::fs::read(&beta_page).unwrap();
+    let mut tampered = original.clone();
+    tampered[0] ^= 1;
+    std::fs::write(&beta_page, &tampered).unwrap();
+    build_with_cache(root);
+    assert!(
+        std::fs::read(&beta_page).unwrap() == original,
+        "the tampered file was not written again"
+    );
+
+    // A restored cache: new inodes and times; contents are compared.
+    let moved = root.join("moved");
+    std::fs::rename(&public, &moved).unwrap();
+    let copy = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(&moved)
+        .arg(&public)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let restored = build_with_cache(root);
+    assert!(restored.contains("unchanged"), "{restored}");
+    same_tree("after a restore", &read_tree(&public), &clean_tree(root));
+}
