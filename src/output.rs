@@ -47,14 +47,6 @@ impl OutputSet {
         self.files.get(path).map(|b| b.as_slice())
     }
 
-    pub fn get_shared(&self, path: &str) -> Option<&Arc<Vec<u8>>> {
-        self.files.get(path)
-    }
-
-    pub fn remove(&mut self, path: &str) {
-        self.files.remove(path);
-    }
-
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(path)
     }

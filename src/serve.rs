@@ -34,6 +34,9 @@ pub const POLL_WAIT: Duration = Duration::from_secs(20);
 /// One published state of the server.
 pub struct Snapshot {
     pub site: Arc<OutputSet>,
+    /// The search index of the latest build that has one: a layer under
+    /// `site`, so that publishing a site does not copy its ~10,000 paths.
+    pub search: Arc<OutputSet>,
     /// Advances with every rebuild, served or not.
     pub generation: u64,
     /// Why the latest rebuild is not the one served (its errors, one per
@@ -71,9 +74,13 @@ struct State {
     /// The generation whose site is served (the snapshot's, unless a
     /// later rebuild was refused).
     served: u64,
-    /// The files of the served site that the last [`Live::patch`] added:
-    /// a new site keeps them until its own search index replaces them.
-    search: Vec<String>,
+}
+
+impl Snapshot {
+    /// A file of the served site: the pages, then the search index.
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.site.get(path).or_else(|| self.search.get(path))
+    }
 }
 
 impl Live {
@@ -84,12 +91,12 @@ impl Live {
             state: Mutex::new(State {
                 snapshot: Arc::new(Snapshot {
                     site: Arc::new(site),
+                    search: Arc::default(),
                     generation: 0,
                     problems: None,
                 }),
                 errors,
                 served: 0,
-                search: Vec::new(),
             }),
             changed: Condvar::new(),
         })
@@ -110,16 +117,9 @@ impl Live {
         let swap = rebuilt.site.is_some() && rebuilt.errors.is_subset(&state.errors);
         let generation = state.snapshot.generation + 1;
         let (site, problems) = match rebuilt.site {
-            Some(mut site) if swap => {
+            Some(site) if swap => {
                 state.errors = rebuilt.errors;
                 state.served = generation;
-                for path in &state.search {
-                    if !site.contains(path)
-                        && let Some(bytes) = state.snapshot.site.get_shared(path)
-                    {
-                        site.insert_shared(path.clone(), Arc::clone(bytes));
-                    }
-                }
                 (Arc::new(site), None)
             }
             _ => {
@@ -133,6 +133,8 @@ impl Live {
         };
         state.snapshot = Arc::new(Snapshot {
             site,
+            // A new site keeps serving the previous index until its own.
+            search: Arc::clone(&state.snapshot.search),
             generation,
             problems,
         });
@@ -149,16 +151,13 @@ impl Live {
         if state.served != generation {
             return false;
         }
-        let mut site = OutputSet::clone(&state.snapshot.site);
-        for path in &state.search {
-            site.remove(path);
-        }
-        state.search = files.iter().map(|(path, _)| path.clone()).collect();
+        let mut search = OutputSet::new();
         for (path, bytes) in files {
-            site.insert(path, bytes);
+            search.insert(path, bytes);
         }
         state.snapshot = Arc::new(Snapshot {
-            site: Arc::new(site),
+            site: Arc::clone(&state.snapshot.site),
+            search: Arc::new(search),
             generation: state.snapshot.generation,
             problems: state.snapshot.problems.clone(),
         });
@@ -406,7 +405,7 @@ pub fn live_response(live: &Live, url: &str, prefix: &str) -> Response<std::io::
         }
     };
     let snapshot = live.current();
-    let (status, content_type, body) = answer(&snapshot.site, inner);
+    let (status, content_type, body) = answer(&[&snapshot.site, &snapshot.search], inner);
     let body = if content_type.starts_with("text/html") {
         inject(body, &snapshot)
     } else {
@@ -463,7 +462,7 @@ fn inject(body: Vec<u8>, snapshot: &Snapshot) -> Vec<u8> {
 /// What to answer for a request path (without scheme and host), without
 /// live reload.
 pub fn respond(site: &OutputSet, url: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    let (status, content_type, body) = answer(site, url);
+    let (status, content_type, body) = answer(&[site], url);
     to_response(url, status, content_type, body)
 }
 
@@ -486,7 +485,9 @@ fn to_response(
 }
 
 /// Status, content type and body for a request path.
-fn answer(site: &OutputSet, url: &str) -> (StatusCode, &'static str, Vec<u8>) {
+/// The answer for `url` from `layers` (the first that has a path wins).
+fn answer(layers: &[&OutputSet], url: &str) -> (StatusCode, &'static str, Vec<u8>) {
+    let site = Layers(layers);
     let path = url.split(['?', '#']).next().unwrap_or("/");
     let Some(decoded) = percent_decode(path) else {
         return not_found(site);
@@ -508,7 +509,20 @@ fn answer(site: &OutputSet, url: &str) -> (StatusCode, &'static str, Vec<u8>) {
     not_found(site)
 }
 
-fn not_found(site: &OutputSet) -> (StatusCode, &'static str, Vec<u8>) {
+/// Files looked up in several sets, in order.
+struct Layers<'a>(&'a [&'a OutputSet]);
+
+impl Layers<'_> {
+    fn get(&self, path: &str) -> Option<&[u8]> {
+        self.0.iter().find_map(|set| set.get(path))
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.0.iter().any(|set| set.contains(path))
+    }
+}
+
+fn not_found(site: Layers) -> (StatusCode, &'static str, Vec<u8>) {
     let body = site
         .get("404.html")
         .map(<[u8]>::to_vec)
@@ -704,7 +718,6 @@ mod tests {
         };
         let file = |live: &Live, path: &str| {
             live.current()
-                .site
                 .get(path)
                 .map(|b| String::from_utf8_lossy(b).into_owned())
         };
