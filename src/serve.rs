@@ -184,8 +184,13 @@ impl Live {
 
 /// How long the watcher waits for more changes after one: editors write
 /// in bursts (temp file, rename, chmod), and one rebuild should see the
-/// whole save. Short, because it adds to every rebuild's latency.
+/// whole save, never a half-written file. Short, because it adds to every
+/// rebuild's latency.
 pub const QUIET: Duration = Duration::from_millis(30);
+/// The wait once every file written in the burst has been closed (the
+/// file system says so on Linux): the save is complete unless the editor
+/// goes on with another file within this time.
+pub const SETTLE: Duration = Duration::from_millis(5);
 
 /// Watches `paths` (each folder once, recursively) and, after each burst
 /// of changes, runs `rebuild` with the paths that changed (canonical;
@@ -233,8 +238,12 @@ pub fn watch(
             if changes.is_empty() {
                 continue;
             }
-            while let Ok(event) = rx.recv_timeout(QUIET) {
-                changes.add(event);
+            loop {
+                let wait = if changes.settled() { SETTLE } else { QUIET };
+                match rx.recv_timeout(wait) {
+                    Ok(event) => changes.add(event),
+                    Err(_) => break,
+                }
             }
             let started = Instant::now();
             let mut rebuilt = rebuild(changes.paths());
@@ -276,6 +285,11 @@ struct Changes {
     paths: Vec<PathBuf>,
     /// The watcher reported an error: anything may have changed.
     lost: bool,
+    /// Files written in this burst and not closed yet (as reported).
+    writing: Vec<PathBuf>,
+    /// Whether the watcher reports closes at all (inotify does; polling
+    /// and other platforms' watchers do not).
+    closes: bool,
 }
 
 impl Changes {
@@ -289,17 +303,36 @@ impl Changes {
                 return;
             }
         };
-        if !(event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()) {
-            return;
-        }
-        for path in event.paths {
-            let ignored = path.components().any(|c| {
+        use notify::EventKind;
+        use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+        let ignored = |path: &std::path::Path| {
+            path.components().any(|c| {
                 matches!(
                     c.as_os_str().to_str(),
                     Some(".git" | crate::pipeline::CACHE_DIR)
                 )
-            });
-            if !ignored {
+            })
+        };
+        match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                self.closes = true;
+                self.writing.retain(|w| !event.paths.contains(w));
+                return;
+            }
+            EventKind::Create(CreateKind::File) | EventKind::Modify(ModifyKind::Data(_)) => {
+                for path in event.paths.iter().filter(|p| !ignored(p)) {
+                    if !self.writing.contains(path) {
+                        self.writing.push(path.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        if !(event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()) {
+            return;
+        }
+        for path in event.paths {
+            if !ignored(&path) {
                 let path = canonical(&path);
                 if !self.paths.contains(&path) {
                     self.paths.push(path);
@@ -310,6 +343,11 @@ impl Changes {
 
     fn is_empty(&self) -> bool {
         self.paths.is_empty() && !self.lost
+    }
+
+    /// Whether every file written in the burst is known to be closed.
+    fn settled(&self) -> bool {
+        self.closes && self.writing.is_empty()
     }
 
     fn paths(&self) -> Option<&[PathBuf]> {
@@ -759,6 +797,55 @@ mod tests {
         assert!(live.patch(2, two));
         assert!(live.patch(2, index("i4")));
         assert_eq!(file(&live, "search/terms/a.js"), None);
+    }
+
+    #[test]
+    fn a_burst_settles_once_every_written_file_is_closed() {
+        use notify::event::{
+            AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RenameMode,
+        };
+        use notify::{Event, EventKind};
+        let event =
+            |kind: EventKind, path: &str| Ok(Event::new(kind).add_path(PathBuf::from(path)));
+        let modify = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let close = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        // An editor writing in place: modified, then closed.
+        let mut c = Changes::default();
+        c.add(event(modify, "/p/docs/a.md"));
+        assert!(!c.settled() && !c.is_empty());
+        c.add(event(close, "/p/docs/other.md"));
+        assert!(!c.settled(), "another file's close settles nothing");
+        c.add(event(close, "/p/docs/a.md"));
+        assert!(c.settled());
+        // A safe save: a temporary file written and closed, then renamed.
+        let mut c = Changes::default();
+        c.add(event(
+            EventKind::Create(CreateKind::File),
+            "/p/docs/.a.md.tmp",
+        ));
+        c.add(event(modify, "/p/docs/.a.md.tmp"));
+        c.add(event(close, "/p/docs/.a.md.tmp"));
+        c.add(event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            "/p/docs/a.md",
+        ));
+        assert!(c.settled());
+        // Without close events (polling, other platforms): the quiet window.
+        let mut c = Changes::default();
+        c.add(event(modify, "/p/docs/a.md"));
+        c.add(event(
+            EventKind::Remove(notify::event::RemoveKind::File),
+            "/p/docs/b.md",
+        ));
+        assert!(!c.settled());
+        // Builds' own writes count for nothing.
+        let mut c = Changes::default();
+        c.add(event(modify, "/p/.backlot-cache/highlight.cache"));
+        assert!(c.is_empty());
+        // A watcher error: anything may have changed.
+        let mut c = Changes::default();
+        c.add(Err(notify::Error::generic("overflow")));
+        assert!(!c.is_empty() && c.paths().is_none());
     }
 
     #[test]
