@@ -1,10 +1,9 @@
 //! Rebuilding after a change without redoing what the change did not
 //! touch: what `serve` keeps from one build to the next.
 //!
-//! A rebuild still runs every stage, because the cheap ones (crawl and
-//! catalog: ~60 ms on the medium benchmark portal) decide what the rest
-//! must do. The expensive ones reuse earlier work:
-//!
+//! - **Crawl and catalog** ([`CatalogMemo`]): kept while no changed path
+//!   can matter to the crawl ([`catalog_unaffected`]); a docs author's
+//!   page edit skips both.
 //! - **Docs sites** ([`DocsMemo`]): a site is read and rendered again only
 //!   if its entity's descriptor file changed, or a changed path lies in
 //!   its docs root (the folder of mkdocs.yml, which holds everything a
@@ -12,8 +11,9 @@
 //!   reused site's source files are registered again in the new
 //!   [`SourceDb`], in the order a clean build registers them, so file ids,
 //!   and with them the order of diagnostics, are those of a clean build.
-//! - **Pages** (`render::PageMemo`): a page is rendered again only if its
-//!   view changed (compared by a 128-bit hash).
+//! - **Pages** (`render::PageMemo`): taken over without building their
+//!   views when their inputs are the same objects, else rendered again
+//!   only if their view changed (compared by a 128-bit hash).
 //! - **The search index** is built last, after the pages are published.
 //!
 //! A config change starts from nothing; a theme change clears the page
