@@ -148,7 +148,7 @@ fn site_of<'a>(input: &RenderInput<'a>) -> Site<'a> {
 
 /// The pages of the previous build and what they were made from. A page
 /// is taken over without building its view when its inputs are known to
-/// be the same ([`Shortcut`]); otherwise it is rendered again only if the
+/// be the same (`Shortcut`); otherwise it is rendered again only if the
 /// hash of its view changed. Templates are in neither: whoever changes
 /// the theme clears the memo.
 #[derive(Default)]
