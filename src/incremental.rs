@@ -30,7 +30,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crawl::docs::DocSource;
-use crate::crawl::local::Roots;
+use crate::crawl::local::{self, Roots};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::docs::build::DocSite;
 use crate::docs::highlight::{HighlightCache, Highlighter};
@@ -50,18 +50,25 @@ pub struct CatalogMemo {
     /// What crawling and validating found.
     pub diagnostics: Diagnostics,
     pub roots: Roots,
+    /// Every file the crawl asked for, found or not, and the glob patterns
+    /// of its file locations.
+    pub reads: Vec<PathBuf>,
+    pub globs: Vec<PathBuf>,
 }
 
-/// Whether none of `changed` can change what crawling finds: no path is a
-/// file the crawl read (descriptors, `$text` targets), could become one
-/// (a descriptor name, a YAML or JSON file that a Location glob may
-/// match), changes what walks skip (.gitignore), or is a folder (created,
-/// or removed with descriptors in it).
+/// Whether none of `changed` can change what crawling finds: no path is
+/// a file the crawl read or asked for (descriptors, `$text` targets, also
+/// missing ones), could become one (a descriptor name, a match of a
+/// location's glob, and for safety any YAML or JSON file), changes what
+/// walks skip (.gitignore), or is a folder (created, or removed with
+/// descriptors in it).
 pub fn catalog_unaffected(memo: &CatalogMemo, changed: &[PathBuf], config: &Config) -> bool {
     changed.iter().all(|path| {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         memo.sources.find(path).is_none()
+            && memo.reads.binary_search(path).is_err()
+            && !memo.globs.iter().any(|g| local::glob_matches(g, path))
             && !config.catalog.descriptor_names.iter().any(|d| d == name)
             && !matches!(extension, "yaml" | "yml" | "json")
             && !matches!(name, ".gitignore" | ".ignore")

@@ -118,6 +118,8 @@ pub fn load_reusing(
                 catalog: Arc::new(catalog),
                 diagnostics,
                 roots: crawled.roots,
+                reads: crawled.reads,
+                globs: crawled.globs,
             }
         }
     };
@@ -129,6 +131,7 @@ pub fn load_reusing(
         catalog,
         mut diagnostics,
         roots,
+        ..
     } = memo;
     let docs = load_docs(
         &config,

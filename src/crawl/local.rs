@@ -26,6 +26,15 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target"];
 #[derive(Debug, Clone, Default)]
 pub struct Roots {
     roots: Vec<PathBuf>,
+    /// Every path asked for while logging is on, found or not: what the
+    /// crawl depends on, for `serve` to know when to crawl again.
+    log: std::sync::Arc<ReadLog>,
+}
+
+#[derive(Debug, Default)]
+struct ReadLog {
+    on: std::sync::atomic::AtomicBool,
+    paths: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 /// Why a file could not be read.
@@ -54,6 +63,34 @@ impl Roots {
         &self.roots
     }
 
+    /// Starts logging the paths asked for (shared by clones).
+    pub fn start_log(&self) {
+        self.log
+            .on
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Stops logging; the paths asked for since [`Roots::start_log`], as
+    /// asked (lexically normalized) and, when they exist, canonical.
+    pub fn stop_log(&self) -> Vec<PathBuf> {
+        self.log
+            .on
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let mut paths =
+            std::mem::take(&mut *self.log.paths.lock().unwrap_or_else(|e| e.into_inner()));
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    fn note(&self, path: &Path, canonical: Option<&Path>) {
+        if self.log.on.load(std::sync::atomic::Ordering::Relaxed) {
+            let mut paths = self.log.paths.lock().unwrap_or_else(|e| e.into_inner());
+            paths.push(normalize(path));
+            paths.extend(canonical.map(Path::to_path_buf));
+        }
+    }
+
     pub fn contains(&self, canonical: &Path) -> bool {
         self.roots.iter().any(|r| canonical.starts_with(r))
     }
@@ -69,10 +106,14 @@ impl Roots {
 
     /// Resolves symlinks and checks confinement, without reading.
     pub fn confine(&self, path: &Path) -> Result<PathBuf, ReadError> {
-        let canonical = fs::canonicalize(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Io(e),
+        let canonical = fs::canonicalize(path).map_err(|e| {
+            self.note(path, None);
+            match e.kind() {
+                std::io::ErrorKind::NotFound => ReadError::NotFound,
+                _ => ReadError::Io(e),
+            }
         })?;
+        self.note(path, Some(&canonical));
         if !self.contains(&canonical) {
             return Err(ReadError::OutsideRoots(canonical));
         }
@@ -122,23 +163,50 @@ pub fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
-/// Expands a glob written as an absolute path pattern (`/a/b/**/*.yaml`),
-/// as the `glob` package used by Backstage does: `*`, `**`, `?`, `[..]`,
-/// `{a,b}`. Matches are sorted. Symlinked folders are not followed.
-pub fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+/// The literal folder of a glob pattern (before the first component with
+/// glob characters) and the components after it.
+fn split_glob(pattern: &Path) -> (PathBuf, Vec<String>) {
     let text = pattern.to_string_lossy().replace('\\', "/");
-    // The literal folder before the first component with glob characters.
     let mut base = PathBuf::from("/");
     let mut rest = Vec::new();
     let mut in_pattern = false;
     for part in text.split('/').filter(|p| !p.is_empty()) {
         if in_pattern || has_glob_chars(part) {
             in_pattern = true;
-            rest.push(part);
+            rest.push(part.to_string());
         } else {
             base.push(part);
         }
     }
+    (base, rest)
+}
+
+/// Whether [`expand_glob`] of `pattern` would list `path` (canonical) if
+/// it existed. A pattern that does not compile matches everything: the
+/// answer must never miss.
+pub fn glob_matches(pattern: &Path, path: &Path) -> bool {
+    let (base, rest) = split_glob(pattern);
+    if rest.is_empty() {
+        return path == base;
+    }
+    let Ok(glob) = GlobBuilder::new(&rest.join("/"))
+        .literal_separator(true)
+        .build()
+    else {
+        return true;
+    };
+    let glob = glob.compile_matcher();
+    let canonical = fs::canonicalize(&base).unwrap_or_else(|_| base.clone());
+    [base, canonical]
+        .iter()
+        .any(|b| path.strip_prefix(b).is_ok_and(|rel| glob.is_match(rel)))
+}
+
+/// Expands a glob written as an absolute path pattern (`/a/b/**/*.yaml`),
+/// as the `glob` package used by Backstage does: `*`, `**`, `?`, `[..]`,
+/// `{a,b}`. Matches are sorted. Symlinked folders are not followed.
+pub fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+    let (base, rest) = split_glob(pattern);
     if rest.is_empty() {
         return Ok(if base.is_file() {
             vec![base]
@@ -269,6 +337,26 @@ mod tests {
         assert_eq!(all.len(), 3);
         let braces = expand_glob(&root.join("g/{a,b}.*")).unwrap();
         assert_eq!(braces.len(), 3);
+    }
+
+    #[test]
+    fn glob_matches_what_expand_glob_would_list_even_before_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        let pattern = root.join("extra/*.entity");
+        assert!(glob_matches(&pattern, &root.join("extra/new.entity")));
+        assert!(!glob_matches(
+            &pattern,
+            &root.join("extra/deeper/new.entity")
+        ));
+        assert!(!glob_matches(&pattern, &root.join("extra/new.yaml")));
+        let deep = root.join("teams/**/*.yaml");
+        assert!(glob_matches(&deep, &root.join("teams/a/b/c.yaml")));
+        touch(&root.join("extra/new.entity"), "x: 1");
+        assert_eq!(
+            expand_glob(&pattern).unwrap(),
+            [root.join("extra/new.entity")]
+        );
     }
 
     #[test]

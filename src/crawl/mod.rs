@@ -55,6 +55,11 @@ struct Request {
 pub struct Crawl {
     pub candidates: Vec<Candidate>,
     pub roots: Roots,
+    /// Every file the crawl asked for, found or not (see `Roots::stop_log`).
+    pub reads: Vec<PathBuf>,
+    /// The glob patterns of file locations, absolute: files created later
+    /// that match them are new input.
+    pub globs: Vec<PathBuf>,
 }
 
 /// Reads every configured location and everything its Locations point at.
@@ -68,6 +73,7 @@ pub fn crawl(
     diags: &mut Diagnostics,
 ) -> Crawl {
     let mut out = Crawl::default();
+    out.roots.start_log();
     if let Err(e) = out.roots.add(&config.root) {
         diags.push(Diagnostic::new(
             Code::FileNotFound,
@@ -76,6 +82,7 @@ pub fn crawl(
                 config.root.display()
             ),
         ));
+        out.reads = out.roots.stop_log();
         return out;
     }
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
@@ -186,6 +193,7 @@ pub fn crawl(
             }
         }
     }
+    out.reads = out.roots.stop_log();
     out
 }
 
@@ -249,6 +257,7 @@ fn seed(
         LocationType::File => {
             let origin = format!("file:{target_text}");
             if local::has_glob_chars(&location.target) {
+                out.globs.push(target.clone());
                 match local::expand_glob(&target) {
                     Ok(matches) if matches.is_empty() => diags.push(
                         Diagnostic::new(
@@ -371,7 +380,15 @@ fn process_document(
     let is_location = root.get("kind").and_then(Node::as_str) == Some("Location");
     let follow = is_location && validate::validate(&root, options).is_ok();
     let next = if follow {
-        location_targets(&root, req, canonical, display_base, candidate_ref, diags)
+        location_targets(
+            &root,
+            req,
+            canonical,
+            display_base,
+            candidate_ref,
+            &mut out.globs,
+            diags,
+        )
     } else {
         Vec::new()
     };
@@ -397,6 +414,7 @@ fn location_targets(
     canonical: &Path,
     display_base: &Path,
     this: Option<EntityRef>,
+    globs: &mut Vec<PathBuf>,
     diags: &mut Diagnostics,
 ) -> Vec<Request> {
     let Some(spec) = root.get("spec") else {
@@ -468,6 +486,7 @@ fn location_targets(
             parent_location: this.clone(),
         };
         if local::has_glob_chars(target) {
+            globs.push(path.clone());
             match local::expand_glob(&path) {
                 Ok(matches) if matches.is_empty() && !optional => diags.push(
                     Diagnostic::new(

@@ -86,10 +86,11 @@ fn add_repo(root: &Path, name: &str) -> Vec<PathBuf> {
     ]
 }
 
-const CONFIG: &str =
-    "title: Portal\ntheme: theme\ncatalog:\n  locations:\n    - type: dir\n      target: .\n";
+/// Repositories found by a walk, the org file by name, and extra entities
+/// by a glob that matches no YAML name.
+const CONFIG: &str = "title: Portal\ntheme: theme\ncatalog:\n  locations:\n    - type: dir\n      target: .\n    - type: file\n      target: ./org.yaml\n    - type: file\n      target: ./extra/*.entity\n";
 
-const ORG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  title: Team A\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: shop\nspec:\n  owner: team-a\n";
+const ORG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  title: Team A\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: shop\nspec:\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./api/spec.txt\n";
 
 /// The default theme's home template, for an override to change.
 fn home_template(marker: &str) -> String {
@@ -174,7 +175,7 @@ fn edit(
     let name = repos[rng.below(repos.len())].clone();
     let repo = format!("repos/{name}");
     let text = format!("edit {serial}");
-    match rng.below(13) {
+    match rng.below(15) {
         0..=2 => {
             let body = match rng.below(3) {
                 0 => format!("{text}: see [a missing anchor](guide.md#nowhere)."),
@@ -277,6 +278,32 @@ fn edit(
                 &CONFIG.replace("Portal", &format!("Portal {serial}")),
             );
             ("config".to_string(), vec![path])
+        }
+        12 => {
+            // A `$text` target: missing at first, then written and removed.
+            let path = root.join("api/spec.txt");
+            if path.exists() && rng.below(3) == 0 {
+                std::fs::remove_file(&path).unwrap();
+                ("removed the API's $text target".to_string(), vec![path])
+            } else {
+                let path = write(root, "api/spec.txt", &format!("openapi: 3.0.0 # {serial}"));
+                ("the API's $text target".to_string(), vec![path])
+            }
+        }
+        13 => {
+            // A file that only a location's glob makes a descriptor.
+            let path = root.join(format!("extra/e{}.entity", serial % 2));
+            if path.exists() && rng.below(3) == 0 {
+                std::fs::remove_file(&path).unwrap();
+                ("removed a globbed entity".to_string(), vec![path])
+            } else {
+                let path = write(
+                    root,
+                    &format!("extra/e{}.entity", serial % 2),
+                    &descriptor(&format!("extra-{}", serial % 2), &text, "", "team-b"),
+                );
+                ("a globbed entity".to_string(), vec![path])
+            }
         }
         _ => {
             let path = write(
