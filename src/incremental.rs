@@ -66,14 +66,17 @@ pub fn catalog_unaffected(memo: &CatalogMemo, changed: &[PathBuf], config: &Conf
     changed.iter().all(|path| {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        memo.sources.find(path).is_none()
-            && memo.reads.binary_search(path).is_err()
-            && !memo.globs.iter().any(|g| local::glob_matches(g, path))
-            && !config.catalog.descriptor_names.iter().any(|d| d == name)
+        !config.catalog.descriptor_names.iter().any(|d| d == name)
             && !matches!(extension, "yaml" | "yml" | "json")
             && !matches!(name, ".gitignore" | ".ignore")
+            && memo.sources.find(path).is_none()
+            && memo.reads.binary_search(path).is_err()
+            && !memo.globs.iter().any(|g| local::glob_matches(g, path))
             && !path.is_dir()
-            && !memo.sources.iter().any(|(_, f)| f.path.starts_with(path))
+            // Only a removed path can be a folder that held read files (a
+            // file that exists has nothing below it): the scan is skipped
+            // for the thousands of files of a checkout.
+            && (path.exists() || !memo.sources.iter().any(|(_, f)| f.path.starts_with(path)))
     })
 }
 
@@ -121,10 +124,6 @@ impl DocsMemo {
     pub fn new_build(&mut self) {
         self.reused = 0;
         self.built = 0;
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {

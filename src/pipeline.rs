@@ -113,19 +113,20 @@ pub fn load_reusing(
             let mut diagnostics = Diagnostics::new();
             let crawled = crawl::crawl(&config, config_file, &mut sources, &mut diagnostics);
             let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
-            CatalogMemo {
+            let memo = CatalogMemo {
                 sources,
                 catalog: Arc::new(catalog),
                 diagnostics,
                 roots: crawled.roots,
                 reads: crawled.reads,
                 globs: crawled.globs,
+            };
+            if let Some(r) = &mut reuse {
+                drop_later(r.catalog.replace(memo.clone()));
             }
+            memo
         }
     };
-    if let Some(r) = &mut reuse {
-        drop_later(r.catalog.replace(memo.clone()));
-    }
     let CatalogMemo {
         mut sources,
         catalog,

@@ -86,10 +86,15 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
         .collect();
 
     let mut out = OutputSet::new();
-    let mut kept = HashMap::with_capacity(pages.len());
+    // The next memo; a clean build keeps nothing.
+    let mut kept = memo.is_some().then(|| HashMap::with_capacity(pages.len()));
     let mut reused = 0;
     for (page, rendered) in pages.into_iter().zip(rendered) {
         let mut rendered = rendered?;
+        let Some(kept) = &mut kept else {
+            out.insert_shared(page.path, rendered.html);
+            continue;
+        };
         if let PageKind::Doc { site, .. } = page.kind {
             rendered.site = Some(Arc::clone(&input.docs[site]));
         }
@@ -117,7 +122,7 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
     for (path, bytes) in site.site_files() {
         out.insert(path, bytes);
     }
-    if let (Some(memo), Some(now)) = (memo, now) {
+    if let (Some(memo), Some(now), Some(kept)) = (memo, now, kept) {
         memo.rendered = kept.len() - reused;
         memo.reused = reused;
         // What the memo held goes on another thread (a whole catalog may
