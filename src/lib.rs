@@ -4,6 +4,7 @@
 //! `crawl` → `model` → `catalog` → `site`/`render` → `output`, driven by
 //! `pipeline` and the `cli`.
 
+pub mod apidocs;
 pub mod catalog;
 pub mod cli;
 pub mod config;
