@@ -31,11 +31,12 @@ use siphasher::sip128::{Hasher128, SipHasher13};
 use tera::{Context, Tera};
 
 use crate::catalog::Catalog;
+use crate::catalog::EntityId;
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::docs::build::DocSite;
 use crate::output::OutputSet;
-use crate::site::{PageKind, PageSpec, PageView, Site};
+use crate::site::{CatalogFiles, PageKind, PageSpec, PageView, Site, tracked};
 use crate::source::SourceDb;
 use theme::{Assets, Theme};
 
@@ -108,15 +109,15 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
     for (path, bytes) in assets.files {
         out.insert(path, bytes);
     }
-    let catalog_files = match shortcut.as_ref().filter(|s| s.same_catalog) {
-        Some(s) => s.memo.catalog_files.clone(),
-        None => site
-            .catalog_files()
-            .into_iter()
-            .map(|(path, bytes)| (path, Arc::new(bytes)))
-            .collect(),
+    let catalog_files = match &shortcut {
+        Some(s) if s.same_catalog => s.memo.catalog_files.clone(),
+        Some(s) => {
+            let kept = |id| s.kept_entity_file(id);
+            site.catalog_files(&kept)
+        }
+        None => site.catalog_files(&|_| None),
     };
-    for (path, bytes) in &catalog_files {
+    for (path, bytes) in &catalog_files.files {
         out.insert_shared(path.clone(), Arc::clone(bytes));
     }
     for (path, bytes) in site.site_files() {
@@ -164,7 +165,7 @@ pub struct PageMemo {
     next_catalog: Option<Arc<Catalog>>,
     last: Option<Inputs>,
     /// `Site::catalog_files` of the last build.
-    catalog_files: Vec<(String, Arc<Vec<u8>>)>,
+    catalog_files: CatalogFiles,
     /// Pages the last build rendered, and pages it took from the memo.
     pub rendered: usize,
     pub reused: usize,
@@ -190,6 +191,9 @@ struct Memo {
     html: Arc<Vec<u8>>,
     /// A docs page's site: held, so pointer equality means the same site.
     site: Option<Arc<DocSite>>,
+    /// The entities the view of a page outside the docs read (sorted);
+    /// `None` for docs pages, and pages that read the whole catalog.
+    reads: Option<Arc<[EntityId]>>,
 }
 
 /// What pages are made of besides their own docs site, compared between
@@ -200,6 +204,12 @@ struct Inputs {
     /// Every diagnostic as shown, and every docs site's header (entity,
     /// names): with the catalog, everything a page outside the docs reads.
     facts: u128,
+    /// The facts and the catalog's shape (`Site::hash_shape`): while they
+    /// stay, entity ids name the same entities, and a page whose entities
+    /// kept their digests is unchanged.
+    shape: u128,
+    /// `Site::entity_digests`, by entity id.
+    digests: Arc<Vec<u128>>,
     counts: (usize, usize),
     /// Docs site entity → hash of the link to it that its pages show.
     links: HashMap<String, u128>,
@@ -235,9 +245,23 @@ impl Inputs {
                 (input.docs[s].entity.canonical().to_string(), h.finish())
             })
             .collect();
+        let facts = h.finish();
+        site.hash_shape(&mut h.0);
+        let shape = h.finish();
+        // The digests are the last build's when the catalog is the same.
+        let digests = match (&catalog, &memo.last) {
+            (Some(now), Some(last))
+                if last.catalog.as_ref().is_some_and(|c| Arc::ptr_eq(c, now)) =>
+            {
+                Arc::clone(&last.digests)
+            }
+            _ => Arc::new(site.entity_digests()),
+        };
         Inputs {
             catalog,
-            facts: h.finish(),
+            facts,
+            shape,
+            digests,
             counts: (input.diagnostics.errors(), input.diagnostics.warnings()),
             links,
         }
@@ -245,14 +269,22 @@ impl Inputs {
 }
 
 /// Which pages of the memo are known to be the same without building
-/// their views: every page outside the docs when the catalog is the same
-/// object and the facts are equal; a docs page when its site is the same
-/// object, the counts in the header are equal and so is the link to the
-/// site's entity.
+/// their views:
+///
+/// - every page outside the docs when the catalog is the same object and
+///   the facts are equal;
+/// - else, while the facts and the catalog's shape are equal, a page
+///   outside the docs whose recorded entities all kept their digests (the
+///   edit of one descriptor re-renders the pages that show that entity);
+/// - a docs page when its site is the same object, the counts in the
+///   header are equal and so is the link to the site's entity.
 struct Shortcut<'a> {
     memo: &'a PageMemo,
     same_catalog: bool,
     same_facts: bool,
+    /// Per entity id, whether its digest changed; `None` when the shape
+    /// changed (ids may name other entities).
+    dirty: Option<Vec<bool>>,
     /// Per docs site: whether its pages may be taken over.
     sites: Vec<bool>,
     docs: &'a [Arc<DocSite>],
@@ -265,6 +297,7 @@ impl<'a> Shortcut<'a> {
                 memo,
                 same_catalog: false,
                 same_facts: false,
+                dirty: None,
                 sites: vec![false; docs.len()],
                 docs,
             };
@@ -281,10 +314,19 @@ impl<'a> Shortcut<'a> {
                 same_counts && last.links.get(entity) == now.links.get(entity)
             })
             .collect();
+        let dirty =
+            (last.shape == now.shape && last.digests.len() == now.digests.len()).then(|| {
+                last.digests
+                    .iter()
+                    .zip(now.digests.iter())
+                    .map(|(a, b)| a != b)
+                    .collect()
+            });
         Shortcut {
             memo,
             same_catalog,
             same_facts: same_catalog && last.facts == now.facts,
+            dirty,
             sites,
             docs,
         }
@@ -300,9 +342,25 @@ impl<'a> Shortcut<'a> {
                         .as_ref()
                         .is_some_and(|d| Arc::ptr_eq(d, &self.docs[site]))
             }
-            _ => self.same_facts,
+            _ => {
+                self.same_facts
+                    || self
+                        .dirty
+                        .as_ref()
+                        .zip(kept.reads.as_ref())
+                        .is_some_and(|(dirty, reads)| reads.iter().all(|&id| !dirty[id]))
+            }
         };
         same.then_some(kept)
+    }
+
+    /// The last build's API file of entity `id`, if its digest is the same.
+    fn kept_entity_file(&self, id: EntityId) -> Option<Arc<Vec<u8>>> {
+        let dirty = self.dirty.as_ref()?;
+        if dirty[id] {
+            return None;
+        }
+        self.memo.catalog_files.entities.get(id).cloned()
     }
 }
 
@@ -314,31 +372,53 @@ fn render_page(
     assets: &Assets,
     memo: Option<&PageMemo>,
 ) -> Result<Memo> {
-    let (site_view, mut page_view) = site.view(page, &assets.paths);
-    // Only a memo needs the hash.
-    let hash = match memo {
-        Some(memo) => {
-            let hash = view_hash(page.template, &site_view, &mut page_view);
-            if let Some(kept) = memo.pages.get(&page.path)
-                && kept.hash == hash
-            {
-                return Ok(kept.clone());
-            }
-            hash
-        }
-        None => 0,
+    // Only a memo needs the hash, and the entities the view reads.
+    let Some(memo) = memo else {
+        let (site_view, page_view) = site.view(page, &assets.paths);
+        let html = render_view(tera, theme, page, &site_view, &page_view)?;
+        return Ok(Memo {
+            hash: 0,
+            html,
+            site: None,
+            reads: None,
+        });
     };
+    let ((site_view, mut page_view), reads) = tracked::recording(|| site.view(page, &assets.paths));
+    let reads = match page.kind {
+        PageKind::Doc { .. } => None,
+        _ => reads.map(Arc::from),
+    };
+    let hash = view_hash(page.template, &site_view, &mut page_view);
+    if let Some(kept) = memo.pages.get(&page.path)
+        && kept.hash == hash
+    {
+        return Ok(Memo {
+            reads,
+            ..kept.clone()
+        });
+    }
+    Ok(Memo {
+        hash,
+        html: render_view(tera, theme, page, &site_view, &page_view)?,
+        site: None,
+        reads,
+    })
+}
+
+fn render_view(
+    tera: &Tera,
+    theme: &Theme,
+    page: &PageSpec,
+    site_view: &impl Serialize,
+    page_view: &PageView,
+) -> Result<Arc<Vec<u8>>> {
     let mut context = Context::new();
-    context.insert("site", &site_view);
-    context.insert("page", &page_view);
+    context.insert("site", site_view);
+    context.insert("page", page_view);
     let html = tera
         .render(page.template, &context)
         .map_err(|err| theme.template_error(err, Some((&page.path, page.template))))?;
-    Ok(Memo {
-        hash,
-        html: Arc::new(html.into_bytes()),
-        site: None,
-    })
+    Ok(Arc::new(html.into_bytes()))
 }
 
 /// SipHash-1-3 with 128 bits of output, fed with JSON.

@@ -6,13 +6,15 @@
 //! no field can close a `<script>` element, open an HTML comment, or end a
 //! JavaScript line, even if a file is served with the wrong content type.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::catalog::{Catalog, EntityId, RelationType};
 
-use super::{PageSpec, Site, urls};
+use super::{CatalogFiles, PageSpec, Site, urls};
 
 /// Global set by `entities-index.js`, read by `static/catalog.js`.
 const INDEX_GLOBAL: &str = "BACKLOT_CATALOG";
@@ -24,22 +26,38 @@ fn to_json_text(value: &impl Serialize) -> String {
 }
 
 /// `api/catalog/entities.json` (every entity) and one
-/// `api/catalog/entities/by-name/...json` per entity.
-pub(super) fn api_files(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
-    let texts: Vec<String> = (0..catalog.len())
+/// `api/catalog/entities/by-name/...json` per entity, whose text is taken
+/// from `kept` when it has one (`serve` keeps the texts of entities whose
+/// digest did not change).
+pub(super) fn api_files(
+    catalog: &Catalog,
+    kept: &(dyn Fn(EntityId) -> Option<Arc<Vec<u8>>> + Sync),
+) -> CatalogFiles {
+    let texts: Vec<Arc<Vec<u8>>> = (0..catalog.len())
         .into_par_iter()
-        .map(|id| to_json_text(&entity_json(catalog, id)))
+        .map(|id| {
+            kept(id)
+                .unwrap_or_else(|| Arc::new(to_json_text(&entity_json(catalog, id)).into_bytes()))
+        })
         .collect();
-    let mut all = String::with_capacity(texts.iter().map(|t| t.len() + 1).sum::<usize>() + 2);
-    all.push('[');
-    all.push_str(&texts.join(","));
-    all.push(']');
-    let mut files = Vec::with_capacity(texts.len() + 1);
-    files.push((urls::API_ENTITIES.to_string(), all.into_bytes()));
-    for (e, text) in catalog.entities.iter().zip(texts) {
-        files.push((urls::entity_api(&e.entity_ref), text.into_bytes()));
+    let mut all = Vec::with_capacity(texts.iter().map(|t| t.len() + 1).sum::<usize>() + 2);
+    all.push(b'[');
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            all.push(b',');
+        }
+        all.extend_from_slice(text);
     }
-    files
+    all.push(b']');
+    let mut files = Vec::with_capacity(texts.len() + 1);
+    files.push((urls::API_ENTITIES.to_string(), Arc::new(all)));
+    for (e, text) in catalog.entities.iter().zip(&texts) {
+        files.push((urls::entity_api(&e.entity_ref), Arc::clone(text)));
+    }
+    CatalogFiles {
+        files,
+        entities: texts,
+    }
 }
 
 /// An entity as Backstage's API returns it: the entity as written (after
@@ -127,7 +145,7 @@ pub(super) fn index_script(site: &Site) -> String {
 }
 
 fn index_row(site: &Site, id: EntityId) -> Value {
-    let e = &site.catalog.entities[id];
+    let e = site.catalog.entity(id);
     let owner = site.catalog.related(id, RelationType::OwnedBy).next();
     let text = |s: Option<&str>| Value::String(s.unwrap_or_default().to_string());
     json!([
@@ -145,8 +163,11 @@ fn index_row(site: &Site, id: EntityId) -> Value {
         owner.map(|o| o.canonical().to_string()).unwrap_or_default(),
         // Empty when the owner is not in the catalog: shown as missing.
         owner
-            .and_then(|o| site.catalog.get(o.canonical()))
-            .map(|o| urls::href(urls::CATALOG_INDEX, &urls::entity_page(&o.entity_ref)))
+            .and_then(|o| site.catalog.id(o))
+            .map(|o| urls::href(
+                urls::CATALOG_INDEX,
+                &urls::entity_page(&site.catalog.entity(o).entity_ref)
+            ))
             .unwrap_or_default(),
         e.metadata.tags,
         truncate(

@@ -29,7 +29,7 @@ const SECTIONS: &[(RelationType, &str)] = &[
 ];
 
 pub(super) fn entity_page(site: &Site, from: &str, id: EntityId) -> EntityPage {
-    let entity = &site.catalog.entities[id];
+    let entity = site.catalog.entity(id);
     // Group and User pages show these relations in their own org sections.
     let shown_by_kind: &[RelationType] = match entity.kind {
         Kind::Group => &[
@@ -69,7 +69,7 @@ pub(super) fn entity_page(site: &Site, from: &str, id: EntityId) -> EntityPage {
 }
 
 fn about(site: &Site, from: &str, id: EntityId) -> About {
-    let e = &site.catalog.entities[id];
+    let e = site.catalog.entity(id);
     let part_of = |kind: &str| {
         site.catalog
             .related(id, RelationType::PartOf)

@@ -41,7 +41,7 @@ pub(super) fn kind_page(site: &Site, from: &str, k: usize, page: usize) -> KindP
     let rows = info.ids[start..end]
         .iter()
         .map(|&id| {
-            let e = &site.catalog.entities[id];
+            let e = site.catalog.entity(id);
             ListRow {
                 link: site.link_to(from, id, Some(&info.key)),
                 display_name: super::entity::display_name(e),
@@ -99,11 +99,7 @@ pub(super) fn page_window(page: usize, pages: usize) -> Vec<usize> {
 /// The entity a diagnostic is about: a link, or the ref as text when the
 /// entity did not make it into the catalog (often because of this problem).
 fn entity_of_problem(site: &Site, from: &str, canonical: &str) -> EntityLink {
-    match site
-        .catalog
-        .get(canonical)
-        .and_then(|e| site.catalog.id(&e.entity_ref))
-    {
+    match site.catalog.id_of(canonical) {
         Some(id) => site.link_to(from, id, None),
         None => EntityLink {
             text: canonical.to_string(),

@@ -21,6 +21,7 @@ mod entity;
 mod lists;
 mod org;
 pub mod search;
+pub mod tracked;
 pub mod urls;
 pub mod views;
 
@@ -44,6 +45,15 @@ pub const INDEX_PAGE_SIZE: usize = 50;
 /// of a 20,000-entity org would otherwise be a page of megabytes. Everything
 /// stays reachable through the child groups' pages.
 pub const OWNED_PER_KIND: usize = 100;
+
+/// What [`Site::catalog_files`] builds.
+#[derive(Clone, Default)]
+pub struct CatalogFiles {
+    /// (output path, bytes), the per-entity files included.
+    pub files: Vec<(String, Arc<Vec<u8>>)>,
+    /// The text of each entity's API file, by entity id.
+    pub entities: Vec<Arc<Vec<u8>>>,
+}
 
 /// One HTML page to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +120,8 @@ struct KindInfo {
 
 /// Everything the page builders share; borrowed from the build.
 pub struct Site<'a> {
-    catalog: &'a Catalog,
+    /// Views read entities through it only (see [`tracked`]).
+    catalog: tracked::Tracked<'a>,
     config: &'a Config,
     sources: &'a SourceDb,
     /// Diagnostics in health-page order (by file, then position).
@@ -159,7 +170,7 @@ impl<'a> Site<'a> {
         };
         let (health_files, health_file_of) = lists::health_files(&health);
         Site {
-            catalog,
+            catalog: tracked::Tracked::new(catalog),
             config,
             sources,
             health,
@@ -208,7 +219,7 @@ impl<'a> Site<'a> {
                 });
             }
         }
-        for (id, e) in self.catalog.iter() {
+        for (id, e) in self.catalog.whole().iter() {
             pages.push(PageSpec {
                 path: self.entity_paths[id].clone(),
                 template: entity_template(e.kind),
@@ -276,18 +287,27 @@ impl<'a> Site<'a> {
     /// search index is apart ([`Site::search_files`]): `serve` publishes
     /// pages before it.
     pub fn data_files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut files = self.catalog_files();
+        let mut files: Vec<(String, Vec<u8>)> = self
+            .catalog_files(&|_| None)
+            .files
+            .into_iter()
+            .map(|(path, bytes)| (path, Arc::unwrap_or_clone(bytes)))
+            .collect();
         files.extend(self.site_files());
         files
     }
 
     /// The JSON API and the catalog index data script: a function of the
-    /// catalog alone, which `serve` keeps while the catalog is kept.
-    pub fn catalog_files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut files = api::api_files(self.catalog);
-        files.push((
+    /// catalog alone, which `serve` keeps while the catalog is kept. An
+    /// entity's API file is taken from `kept` when it gives one.
+    pub fn catalog_files(
+        &self,
+        kept: &(dyn Fn(EntityId) -> Option<Arc<Vec<u8>>> + Sync),
+    ) -> CatalogFiles {
+        let mut files = api::api_files(self.catalog.whole(), kept);
+        files.files.push((
             urls::CATALOG_DATA.to_string(),
-            api::index_script(self).into_bytes(),
+            Arc::new(api::index_script(self).into_bytes()),
         ));
         files
     }
@@ -381,7 +401,7 @@ impl<'a> Site<'a> {
     /// A link to an entity of the catalog, shown with its own ref (the
     /// case its file wrote, not the referrer's).
     fn link_to(&self, from: &str, id: EntityId, default_kind: Option<&str>) -> EntityLink {
-        let e = &self.catalog.entities[id];
+        let e = self.catalog.entity(id);
         let tooltip = match &e.metadata.title {
             Some(title) => format!("{title} ({})", e.entity_ref.canonical()),
             None => e.entity_ref.canonical().to_string(),

@@ -20,7 +20,7 @@ pub(super) fn group_view(site: &Site, from: &str, id: EntityId) -> GroupView {
     };
     let owned = owned_by(site, from, &descendant_groups(site, id), id);
     GroupView {
-        profile: profile(site.catalog.entities[id].spec()),
+        profile: profile(site.catalog.entity(id).spec()),
         parents: links(RelationType::ChildOf, "group"),
         children: links(RelationType::ParentOf, "group"),
         members: links(RelationType::HasMember, "user"),
@@ -32,7 +32,7 @@ pub(super) fn group_view(site: &Site, from: &str, id: EntityId) -> GroupView {
 pub(super) fn user_view(site: &Site, from: &str, id: EntityId) -> UserView {
     let owned = owned_by(site, from, &[id], id);
     UserView {
-        profile: profile(site.catalog.entities[id].spec()),
+        profile: profile(site.catalog.entity(id).spec()),
         groups: site
             .catalog
             .related(id, RelationType::MemberOf)
@@ -57,7 +57,7 @@ pub(super) fn descendant_groups(site: &Site, root: EntityId) -> Vec<EntityId> {
             let Some(child_id) = site.catalog.id(child) else {
                 continue;
             };
-            if site.catalog.entities[child_id].kind == Kind::Group && seen.insert(child_id) {
+            if site.catalog.entity(child_id).kind == Kind::Group && seen.insert(child_id) {
                 order.push(child_id);
             }
         }
@@ -137,7 +137,7 @@ fn more_href(site: &Site, from: &str, kind: &str, owners: &[EntityId]) -> Option
         urls::encode_segment(&kind.to_lowercase())
     );
     for &owner in owners {
-        let owner_ref = &site.catalog.entities[owner].entity_ref;
+        let owner_ref = &site.catalog.entity(owner).entity_ref;
         out.push_str("&filters[owners]=");
         out.push_str(&urls::encode_segment(owner_ref.canonical()));
     }

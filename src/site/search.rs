@@ -69,7 +69,7 @@ fn entity_boost(kind: Kind) -> f32 {
 }
 
 fn entity_doc(site: &Site, id: EntityId) -> SearchDoc {
-    let e = &site.catalog.entities[id];
+    let e = site.catalog.entity(id);
     let title = super::entity::display_name(e);
     let mut text: Vec<&str> = Vec::new();
     if title != e.metadata.name {
@@ -112,7 +112,7 @@ fn section_docs(site: &Site, s: usize, p: usize) -> Vec<SearchDoc> {
     let entity = site
         .catalog
         .id(&doc_site.entity)
-        .map(|id| (id, &site.catalog.entities[id]));
+        .map(|id| (id, site.catalog.entity(id)));
     let mut facets = entity
         .map(|(id, e)| facets(site, id, e))
         .unwrap_or_default();

@@ -90,7 +90,8 @@ fn add_repo(root: &Path, name: &str) -> Vec<PathBuf> {
 /// by a glob that matches no YAML name.
 const CONFIG: &str = "title: Portal\ntheme: theme\ncatalog:\n  locations:\n    - type: dir\n      target: .\n    - type: file\n      target: ./org.yaml\n    - type: file\n      target: ./extra/*.entity\n";
 
-const ORG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  title: Team A\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: shop\nspec:\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./api/spec.txt\n";
+/// team-b is a child of team-a, whose page lists what team-b owns.
+const ORG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  title: Team A\nspec:\n  type: team\n  children: [team-b]\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: shop\nspec:\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./api/spec.txt\n";
 
 /// The default theme's home template, for an override to change.
 fn home_template(marker: &str) -> String {
@@ -175,7 +176,7 @@ fn edit(
     let name = repos[rng.below(repos.len())].clone();
     let repo = format!("repos/{name}");
     let text = format!("edit {serial}");
-    match rng.below(15) {
+    match rng.below(16) {
         0..=2 => {
             let body = match rng.below(3) {
                 0 => format!("{text}: see [a missing anchor](guide.md#nowhere)."),
@@ -304,6 +305,17 @@ fn edit(
                 );
                 ("a globbed entity".to_string(), vec![path])
             }
+        }
+        14 => {
+            // Only the description, once the owner is team-b: the pages
+            // that show the entity change (team-a's through team-b), the
+            // diagnostics do not.
+            let path = write(
+                root,
+                &format!("{repo}/catalog-info.yaml"),
+                &descriptor(&name, &text, "", "team-b"),
+            );
+            (format!("description of {name}"), vec![path])
         }
         _ => {
             let path = write(
