@@ -103,17 +103,25 @@ struct DocsEntry {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// What an entity's docs depend on outside the docs root: the entity's
-/// ref and its descriptor file (path and text: the techdocs annotations,
-/// the title that a missing mkdocs.yml's site name comes from).
+/// What an entity's docs depend on outside the docs root: what
+/// `crawl::docs::read_one` reads of the entity. That is its ref, its
+/// descriptor's path (the base of `dir:` refs), its techdocs-ref and where
+/// it is written (diagnostics point there, or at the entity's document),
+/// and its display name (the site name when mkdocs.yml is missing). Other
+/// edits of the descriptor, a description say, keep the site.
 pub fn docs_key(entity: &Entity, sources: &SourceDb) -> u64 {
-    let descriptor = sources.get(entity.origin.file);
+    let r = &entity.entity_ref;
     let mut h = std::hash::DefaultHasher::new();
-    entity.entity_ref.canonical().hash(&mut h);
-    descriptor.path.hash(&mut h);
-    descriptor.text.as_deref().hash(&mut h);
+    (&r.kind, &r.namespace, &r.name).hash(&mut h);
+    sources.get(entity.origin.file).path.hash(&mut h);
+    entity.origin.span.hash(&mut h);
+    entity.annotation(TECHDOCS_REF).hash(&mut h);
+    crate::crawl::docs::annotation_span(entity, TECHDOCS_REF).hash(&mut h);
+    entity.display_name().hash(&mut h);
     h.finish()
 }
+
+const TECHDOCS_REF: &str = "backstage.io/techdocs-ref";
 
 impl DocsMemo {
     pub fn clear(&mut self) {
@@ -354,5 +362,50 @@ fn input(loaded: &Loaded) -> RenderInput<'_> {
         diagnostics: &loaded.diagnostics,
         config: &loaded.config,
         docs: &loaded.docs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::docs_key;
+    use crate::site::testing::fixture;
+
+    fn key(descriptor: &str) -> u64 {
+        let f = fixture(&[("catalog-info.yaml", descriptor)]);
+        docs_key(&f.catalog.entities[0], &f.sources)
+    }
+
+    fn component(before_annotations: &str, title: &str, techdocs_ref: &str) -> String {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\n{before_annotations}{title}  annotations:\n    backstage.io/techdocs-ref: {techdocs_ref}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+        )
+    }
+
+    // A descriptor edit keeps the docs site only if nothing
+    // `crawl::docs::read_one` reads changed.
+    #[test]
+    fn the_docs_key_follows_what_the_docs_read_of_the_entity() {
+        let base = key(&component("", "", "dir:."));
+        assert_eq!(
+            base,
+            key(&component("", "", "dir:.").replace("owner: team-a", "owner: team-b")),
+            "spec fields do not matter to the docs"
+        );
+        // The site name of a site without mkdocs.yml.
+        assert_ne!(base, key(&component("", "  title: Shop\n", "dir:.")));
+        assert_ne!(base, key(&component("", "", "dir:./docs-root")));
+        // Diagnostics about the ref point at where it is written.
+        assert_ne!(
+            base,
+            key(&component(
+                "  description: moved a line down\n",
+                "",
+                "dir:."
+            ))
+        );
+        assert_ne!(
+            base,
+            key(&component("", "", "dir:.").replace("shop", "Shop"))
+        );
     }
 }
