@@ -40,3 +40,6 @@ impl Problem {
         self
     }
 }
+
+pub mod openapi;
+pub mod schema;
