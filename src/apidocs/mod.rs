@@ -41,5 +41,6 @@ impl Problem {
     }
 }
 
+pub mod asyncapi;
 pub mod openapi;
 pub mod schema;

@@ -155,8 +155,8 @@ pub struct NamedSchema {
 /// What a `$ref` led to.
 pub(crate) enum Deref<'a> {
     /// The object itself (the node given when it was no reference), and the
-    /// pointer segments of the last reference followed.
-    Found(&'a Node, Option<Vec<String>>),
+    /// pointer segments of each reference followed, in order.
+    Found(&'a Node, Vec<Vec<String>>),
     Missing(MissingRef),
 }
 
@@ -211,15 +211,14 @@ impl<'a> Ctx<'a> {
     /// Follows `node` while it is a Reference Object (`{$ref: ...}`).
     pub fn deref(&mut self, node: &'a Node) -> Deref<'a> {
         let mut current = node;
-        let mut last = None;
         let mut visited: Vec<Vec<String>> = Vec::new();
         for _ in 0..MAX_REF_HOPS {
             let Some(ref_node) = current.get("$ref") else {
-                return Deref::Found(current, last);
+                return Deref::Found(current, visited);
             };
             let Some(reference) = ref_node.as_str() else {
                 self.report(wrong_type(ref_node, "$ref", "a string"));
-                return Deref::Found(current, last);
+                return Deref::Found(current, visited);
             };
             match self.lookup(ref_node, reference) {
                 Lookup::Found(target, segments) => {
@@ -236,8 +235,7 @@ impl<'a> Ctx<'a> {
                             external: false,
                         });
                     }
-                    visited.push(segments.clone());
-                    last = Some(segments);
+                    visited.push(segments);
                     current = target;
                 }
                 Lookup::Missing(missing) => return Deref::Missing(missing),
