@@ -1229,4 +1229,29 @@ mod tests {
         assert_eq!(anchors.unique("op", ""), "op-2");
         assert_eq!(anchors.unique("tag", "Ünïcode tag"), "tag-n-code-tag");
     }
+
+    // JSON definitions are read as YAML flow syntax (YAML 1.2 §1.3 "JSON
+    // compatibility"); serde_json is the oracle. Known gaps of the YAML
+    // parser, not covered here: UTF-16 surrogate-pair escapes
+    // (`"\\ud83d\\ude00"`) and a tab right after `:` are rejected.
+    #[test]
+    fn json_syntax_reads_like_json() {
+        let long = "x".repeat(100_000);
+        let cases = [
+            r#"{"a":1,"b":[1,2,{"c":null}],"d":{"e":"f"},"g":true}"#.to_string(),
+            "{\n\t\"a\": 1,\n\t\"b\": {\n\t\t\"c\": [\n\t\t\t1\n\t\t]\n\t}\n}".to_string(),
+            "{\r\n  \"a\": [1,\t2],\r\n  \"b\": \"\"\r\n}".to_string(),
+            r#"{"s": "http:\/\/x \u00e9 \"q\" \\ \n \t", "": 0}"#.to_string(),
+            r##"{"#/a": "b#c", "?": 1, "-": 2, ":": 3, "{x}": "[y]"}"##.to_string(),
+            r#"{"n": [0, -1, 1.5, 1E+2, -0.5e-3, 2e10]}"#.to_string(),
+            format!("{}{}", "[".repeat(100), "]".repeat(100)),
+            format!("{{\"a\": \"{long}\"}}"),
+        ];
+        for text in cases {
+            let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let node =
+                parse(&text).unwrap_or_else(|p| panic!("{p:?}: {}", &text[..40.min(text.len())]));
+            assert_eq!(node.to_json(), expected);
+        }
+    }
 }
