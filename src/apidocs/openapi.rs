@@ -2403,4 +2403,27 @@ security:
         assert_eq!(api.security[0].schemes[0].anchor, None);
         assert!(api.security[1].schemes.is_empty());
     }
+
+    // The template contract: the model serializes with these field names.
+    #[test]
+    fn serializes_for_templates() {
+        let (api, _) = read_ok(&inline_definition("petstore-api.yaml"));
+        let json = serde_json::to_value(&api).unwrap();
+        let op = &json["operations"][0];
+        assert_eq!(op["anchor"], "op-listPets");
+        assert_eq!(op["parameters"][0]["location"], "query");
+        assert_eq!(
+            op["parameters"][0]["schema"]["type_label"],
+            "integer (int32)"
+        );
+        let pets = &op["responses"][0]["content"][0]["schema"];
+        assert_eq!(pets["ref_anchor"], "schema-Pets");
+        assert_eq!(pets["items"]["properties"][1]["name"], "name");
+        assert_eq!(pets["items"]["properties"][1]["required"], true);
+        assert_eq!(
+            json["groups"][0]["operations"],
+            serde_json::json!([0, 1, 2])
+        );
+        assert_eq!(json["info"]["license"]["name"], "MIT");
+    }
 }
