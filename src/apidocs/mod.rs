@@ -40,3 +40,7 @@ impl Problem {
         self
     }
 }
+
+pub mod asyncapi;
+pub mod openapi;
+pub mod schema;
