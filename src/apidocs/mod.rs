@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use crate::source::Pos;
 
+mod code;
+pub mod graphql;
+
 /// Something wrong with a definition, at a position inside its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
