@@ -208,6 +208,24 @@ pub(super) fn text_of(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Line and column (characters, from 1) of the `nth` occurrence of
+/// `needle`, found without a lexer.
+#[cfg(test)]
+pub(super) fn pos_of(text: &str, needle: &str, nth: usize) -> Pos {
+    let at = text
+        .match_indices(needle)
+        .nth(nth)
+        .expect("needle in text")
+        .0;
+    let before = &text[..at];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count() as u32
+        + 1;
+    Pos::new(line, col)
+}
+
 /// The `<code>` element of a block.
 #[cfg(test)]
 pub(super) fn code_of(html: &str) -> &str {

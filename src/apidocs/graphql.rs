@@ -1775,7 +1775,7 @@ impl Build {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apidocs::code::{code_of, text_of};
+    use crate::apidocs::code::{code_of, pos_of, text_of};
     use crate::docs::highlight::scope_class;
 
     const SWAPI: &str =
@@ -1805,23 +1805,6 @@ mod tests {
             .iter()
             .find(|f| f.name == name)
             .unwrap_or_else(|| panic!("field {name} missing in {}", t.name))
-    }
-
-    /// Line and column (characters, from 1) of the `nth` occurrence of
-    /// `needle`, found without the lexer.
-    fn pos_of(text: &str, needle: &str, nth: usize) -> Pos {
-        let at = text
-            .match_indices(needle)
-            .nth(nth)
-            .expect("needle in text")
-            .0;
-        let before = &text[..at];
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-            .chars()
-            .count() as u32
-            + 1;
-        Pos::new(line, col)
     }
 
     fn messages(problems: &[Problem]) -> Vec<&str> {

@@ -18,6 +18,7 @@ use crate::source::Pos;
 
 mod code;
 pub mod graphql;
+pub mod proto;
 
 /// Something wrong with a definition, at a position inside its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
