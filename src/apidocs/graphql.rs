@@ -706,6 +706,9 @@ const DEFINITION_WORDS: &[&str] = &[
     "fragment",
 ];
 
+/// Unknown type names that get a did-you-mean.
+const MAX_SUGGESTIONS: usize = 100;
+
 /// Values and lists nest; untrusted input must not overflow the stack.
 const MAX_DEPTH: usize = 64;
 
@@ -1144,13 +1147,7 @@ impl<'a> Parser<'a> {
                 self.bump(Role::Plain);
                 while !self.end_of_body(def)? {
                     let field = self.field(&def.anchor, &def.name)?;
-                    push_unique(
-                        &mut def.fields,
-                        field,
-                        |f| &f.name,
-                        "field",
-                        &mut self.problems,
-                    );
+                    def.fields.push(field);
                 }
             }
             TypeKind::InputObject if self.at_punct("{") => {
@@ -1159,26 +1156,14 @@ impl<'a> Parser<'a> {
                     let owner = def.anchor.clone();
                     let mut value = self.input_value(Role::Field, "input field")?;
                     value.anchor = format!("{owner}-field-{}", value.name);
-                    push_unique(
-                        &mut def.input_fields,
-                        value,
-                        |v| &v.name,
-                        "input field",
-                        &mut self.problems,
-                    );
+                    def.input_fields.push(value);
                 }
             }
             TypeKind::Enum if self.at_punct("{") => {
                 self.bump(Role::Plain);
                 while !self.end_of_body(def)? {
                     let value = self.enum_value(&def.anchor)?;
-                    push_unique(
-                        &mut def.values,
-                        value,
-                        |v| &v.name,
-                        "enum value",
-                        &mut self.problems,
-                    );
+                    def.values.push(value);
                 }
             }
             TypeKind::Union if self.at_punct("=") => {
@@ -1256,7 +1241,7 @@ impl<'a> Parser<'a> {
             }
             let mut arg = self.input_value(Role::Arg, "argument")?;
             arg.anchor = format!("{owner_anchor}-arg-{}", arg.name);
-            push_unique(&mut args, arg, |a| &a.name, "argument", &mut self.problems);
+            args.push(arg);
         }
     }
 
@@ -1438,38 +1423,40 @@ fn deprecation(directives: &[DirectiveUse]) -> (bool, Option<String>) {
     }
 }
 
-/// Appends `item` unless one of the same name is there (§3.6: names are
-/// unique within a type, argument list, enum).
-fn push_unique<T>(
-    list: &mut Vec<T>,
-    item: T,
-    name: impl Fn(&T) -> &String,
-    what: &str,
-    problems: &mut Vec<Problem>,
-) where
-    T: HasPos,
-{
-    if let Some(first) = list.iter().find(|x| name(x) == name(&item)) {
-        problems.push(Problem::new(
-            item.pos(),
-            format!(
-                "{what} `{}` is defined twice (first at line {})",
-                name(&item),
-                first.pos().line
-            ),
-        ));
-    } else {
-        list.push(item);
-    }
+/// Drops items whose name came before in `list`, with a problem each
+/// (§3.6, §3.9: names are unique within a type, argument list, enum). One
+/// pass with a map: hostile input can have very long lists.
+fn dedup_named<T: HasPos>(list: &mut Vec<T>, what: &str, problems: &mut Vec<Problem>) {
+    let mut first: HashMap<String, u32> = HashMap::new();
+    list.retain(|item| match first.get(item.name()) {
+        Some(line) => {
+            problems.push(Problem::new(
+                item.pos(),
+                format!(
+                    "{what} `{}` is defined twice (first at line {line})",
+                    item.name()
+                ),
+            ));
+            false
+        }
+        None => {
+            first.insert(item.name().to_string(), item.pos().line);
+            true
+        }
+    });
 }
 
 trait HasPos {
     fn pos(&self) -> Pos;
+    fn name(&self) -> &str;
 }
 
 impl HasPos for Field {
     fn pos(&self) -> Pos {
         self.pos
+    }
+    fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -1477,11 +1464,17 @@ impl HasPos for InputValue {
     fn pos(&self) -> Pos {
         self.pos
     }
+    fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl HasPos for EnumValue {
     fn pos(&self) -> Pos {
         self.pos
+    }
+    fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -1563,6 +1556,17 @@ impl Build {
             return (None, problems);
         }
         let mut types = self.types;
+        for t in &mut types {
+            dedup_named(&mut t.fields, "field", &mut problems);
+            dedup_named(&mut t.input_fields, "input field", &mut problems);
+            dedup_named(&mut t.values, "enum value", &mut problems);
+            for f in &mut t.fields {
+                dedup_named(&mut f.args, "argument", &mut problems);
+            }
+        }
+        for d in &mut self.directives {
+            dedup_named(&mut d.args, "argument", &mut problems);
+        }
         types.sort_by(|a, b| a.name.cmp(&b.name));
         let anchors: HashMap<String, (String, TypeKind)> = types
             .iter()
@@ -1573,6 +1577,7 @@ impl Build {
             .map(|t| t.name.clone())
             .chain(BUILTIN_SCALARS.iter().map(|s| s.to_string()))
             .collect();
+        let mut suggested = 0;
         let mut resolve = |r: &mut TypeRef| {
             if let Some((anchor, _)) = anchors.get(&r.name) {
                 r.resolved = true;
@@ -1587,8 +1592,12 @@ impl Build {
                         r.name
                     ),
                 );
+                // Suggestions cost a distance per defined type; hostile
+                // input with thousands of unknown names gets the first few.
+                suggested += 1;
                 let close = candidates
                     .iter()
+                    .filter(|_| suggested <= MAX_SUGGESTIONS)
                     .filter(|n| strsim::levenshtein(n, &r.name) <= 2)
                     .min_by_key(|n| strsim::levenshtein(n, &r.name));
                 problem = match close {
@@ -1754,21 +1763,11 @@ impl Build {
         base.interfaces.extend(ext.interfaces);
         base.directives.extend(ext.directives);
         base.members.extend(ext.members);
-        for f in ext.fields {
-            push_unique(&mut base.fields, f, |f| &f.name, "field", problems);
-        }
-        for v in ext.input_fields {
-            push_unique(
-                &mut base.input_fields,
-                v,
-                |v| &v.name,
-                "input field",
-                problems,
-            );
-        }
-        for v in ext.values {
-            push_unique(&mut base.values, v, |v| &v.name, "enum value", problems);
-        }
+        // Names repeated across definition and extensions are reported
+        // with the other duplicates, after merging.
+        base.fields.extend(ext.fields);
+        base.input_fields.extend(ext.input_fields);
+        base.values.extend(ext.values);
     }
 }
 
@@ -2366,6 +2365,19 @@ directive @tag(name: String!) on SCHEMA
         assert!(s.find_type("T").is_some());
         let deep_type = format!("type T {{ t: {}Int }}", "[".repeat(100_000));
         assert!(read(&deep_type).0.is_some());
+
+        // Long lists stay linear: 40,000 fields, half of them repeated,
+        // and 20,000 unknown type names.
+        let mut big = String::from("type Big {\n");
+        for i in 0..20_000 {
+            big.push_str(&format!("  f{i}: Unknown{i}\n  f{i}: Int\n"));
+        }
+        big.push('}');
+        let started = std::time::Instant::now();
+        let (s, problems) = read_ok(&big);
+        assert_eq!(ty(&s, "Big").fields.len(), 20_000);
+        assert_eq!(problems.len(), 40_000);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 
         for empty in ["", "  \n# only a comment\n", "query { a }"] {
             let (s, problems) = read(empty);

@@ -17,7 +17,7 @@
 //! [`highlight`] shows the text as a highlighted code block from the
 //! reader's tokens, like `graphql::highlight`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -832,10 +832,8 @@ impl<'a> Parser<'a> {
 
     fn file(&mut self) {
         while self.peek().is_some() {
-            let start = self.i;
             if let Err(problem) = self.top_statement() {
                 self.problems.push(problem);
-                self.i = self.i.max(start);
                 self.skip_statement(false);
             }
         }
@@ -1056,10 +1054,8 @@ impl<'a> Parser<'a> {
             if self.eat_punct(";") {
                 continue;
             }
-            let start = self.i;
             if let Err(problem) = item(self) {
                 self.problems.push(problem);
-                self.i = self.i.max(start);
                 self.skip_statement(true);
             }
         }
@@ -1726,19 +1722,24 @@ impl Raw {
     }
 }
 
-/// Field names and numbers are unique within a message.
+/// Field names and numbers are unique within a message. One pass with
+/// maps: hostile input can have very long messages.
 fn check_numbers(m: &Message, problems: &mut Vec<Problem>) {
-    for (i, f) in m.fields.iter().enumerate() {
-        if let Some(first) = m.fields[..i].iter().find(|g| g.number == f.number) {
+    let mut numbers: HashMap<i64, &str> = HashMap::new();
+    let mut names: HashSet<&str> = HashSet::new();
+    for f in &m.fields {
+        if let Some(first) = numbers.get(&f.number) {
             problems.push(Problem::new(
                 f.pos,
                 format!(
-                    "field number {} of `{}` is already used by `{}` in `{}`",
-                    f.number, f.name, first.name, m.name
+                    "field number {} of `{}` is already used by `{first}` in `{}`",
+                    f.number, f.name, m.name
                 ),
             ));
+        } else {
+            numbers.insert(f.number, &f.name);
         }
-        if m.fields[..i].iter().any(|g| g.name == f.name) {
+        if !names.insert(&f.name) {
             problems.push(Problem::new(
                 f.pos,
                 format!("field `{}` is defined twice in `{}`", f.name, m.name),
