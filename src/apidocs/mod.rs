@@ -16,6 +16,10 @@ use serde::Serialize;
 
 use crate::source::Pos;
 
+mod code;
+pub mod graphql;
+pub mod proto;
+
 /// Something wrong with a definition, at a position inside its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {

@@ -335,6 +335,22 @@ thread_local! {
     static CLASSES: std::cell::RefCell<ClassTable> = std::cell::RefCell::default();
 }
 
+/// The token class that syntect-highlighted code gets for a token whose
+/// innermost TextMate scope is `scope` (`keyword.other.graphql` → `y1f`),
+/// or `None` when no theme rule can match it (such tokens get no span).
+/// For highlighters outside syntect (`apidocs`: GraphQL SDL and `.proto`,
+/// which the bundled syntaxes lack) so that their tokens share the classes
+/// and the stylesheet of docs code blocks. An invalid scope name is `None`.
+pub fn scope_class(scope: &str) -> Option<String> {
+    let scope = Scope::new(scope).ok()?;
+    CLASSES.with(|table| {
+        table
+            .borrow_mut()
+            .classes_of(scope, &style::themes().selector_scopes)
+            .map(str::to_owned)
+    })
+}
+
 /// Writes `text` (lines ending in `\n`) highlighted with `syntax`; `hll`
 /// tells whether a 0-based line is highlighted. `Err` when the grammar
 /// fails; `out` then holds a partial result the caller discards.
