@@ -16,9 +16,12 @@ use serde::Serialize;
 
 use crate::source::Pos;
 
+pub mod asyncapi;
 mod code;
 pub mod graphql;
+pub mod openapi;
 pub mod proto;
+pub mod schema;
 
 /// Something wrong with a definition, at a position inside its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,7 +47,3 @@ impl Problem {
         self
     }
 }
-
-pub mod asyncapi;
-pub mod openapi;
-pub mod schema;
