@@ -3,7 +3,8 @@
 //!
 //! - **Crawl and catalog** ([`CatalogMemo`]): kept while no changed path
 //!   can matter to the crawl ([`catalog_unaffected`]); a docs author's
-//!   page edit skips both.
+//!   page edit skips both. When the crawl runs, a file whose text is the
+//!   same is not parsed again (`crawl::ParseMemo`).
 //! - **Docs sites** ([`DocsMemo`]): a site is read and rendered again only
 //!   if its entity's descriptor file changed, or a changed path lies in
 //!   its docs root (the folder of mkdocs.yml, which holds everything a
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::crawl::ParseMemo;
 use crate::crawl::docs::DocSource;
 use crate::crawl::local::{self, Roots};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -54,6 +56,8 @@ pub struct CatalogMemo {
     /// of its file locations.
     pub reads: Vec<PathBuf>,
     pub globs: Vec<PathBuf>,
+    /// The YAML documents of the files read, for the next crawl.
+    pub parsed: Arc<ParseMemo>,
 }
 
 /// Whether none of `changed` can change what crawling finds: no path is

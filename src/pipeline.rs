@@ -111,7 +111,18 @@ pub fn load_reusing(
         Some(memo) => memo,
         None => {
             let mut diagnostics = Diagnostics::new();
-            let crawled = crawl::crawl(&config, config_file, &mut sources, &mut diagnostics);
+            // Parses are reused by content, so whatever the changed paths.
+            let before = reuse.as_ref().map(|r| match r.catalog.as_ref() {
+                Some(memo) => Arc::clone(&memo.parsed),
+                None => Arc::default(),
+            });
+            let (crawled, parsed) = crawl::crawl_reusing(
+                &config,
+                config_file,
+                &mut sources,
+                &mut diagnostics,
+                before.as_deref(),
+            );
             let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
             let memo = CatalogMemo {
                 sources,
@@ -120,6 +131,7 @@ pub fn load_reusing(
                 roots: crawled.roots,
                 reads: crawled.reads,
                 globs: crawled.globs,
+                parsed: Arc::new(parsed),
             };
             if let Some(r) = &mut reuse {
                 drop_later(r.catalog.replace(memo.clone()));

@@ -17,6 +17,7 @@ pub mod placeholder;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -62,6 +63,27 @@ pub struct Crawl {
     pub globs: Vec<PathBuf>,
 }
 
+/// The YAML documents of the files a crawl read, by canonical path, for
+/// the next crawl of a `serve` session: a file read again with the same
+/// text under the same id is not parsed again (a descriptor edit parses
+/// one file of thousands).
+#[derive(Debug, Default)]
+pub struct ParseMemo {
+    files: rustc_hash::FxHashMap<PathBuf, Arc<Parsed>>,
+}
+
+/// A file's documents and parse diagnostics, and its memo entry.
+type ParseResult = (Vec<yaml::Document>, Vec<Diagnostic>, Option<Arc<Parsed>>);
+
+#[derive(Debug)]
+struct Parsed {
+    /// Positions in `documents` and `diagnostics` name this id.
+    file: FileId,
+    text: Arc<str>,
+    documents: Vec<yaml::Document>,
+    diagnostics: Vec<Diagnostic>,
+}
+
 /// Reads every configured location and everything its Locations point at.
 ///
 /// `config_file` is the registered backlot.yaml, if any: each config
@@ -72,6 +94,19 @@ pub fn crawl(
     sources: &mut SourceDb,
     diags: &mut Diagnostics,
 ) -> Crawl {
+    crawl_reusing(config, config_file, sources, diags, None).0
+}
+
+/// [`crawl`], taking the documents of unchanged files from `before`, and
+/// the memo for the next crawl.
+pub fn crawl_reusing(
+    config: &Config,
+    config_file: Option<FileId>,
+    sources: &mut SourceDb,
+    diags: &mut Diagnostics,
+    before: Option<&ParseMemo>,
+) -> (Crawl, ParseMemo) {
+    let mut memo = ParseMemo::default();
     let mut out = Crawl::default();
     out.roots.start_log();
     if let Err(e) = out.roots.add(&config.root) {
@@ -83,7 +118,7 @@ pub fn crawl(
             ),
         ));
         out.reads = out.roots.stop_log();
-        return out;
+        return (out, memo);
     }
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let mut queue = Vec::new();
@@ -125,12 +160,21 @@ pub fn crawl(
                     if !seen.insert(canonical.clone()) {
                         continue; // already read through another Location
                     }
+                    // The id this file gets, which a kept parse must have.
+                    let id = FileId(sources.len() as u32);
+                    let kept = before
+                        .and_then(|b| b.files.get(&canonical))
+                        .filter(|p| p.file == id && *p.text == *text)
+                        .cloned();
                     let file = sources.add(SourceFile {
                         display: display_path(&canonical, &display_base),
                         path: canonical.clone(),
-                        text: Some(text.into()),
+                        text: Some(match &kept {
+                            Some(p) => Arc::clone(&p.text),
+                            None => text.into(),
+                        }),
                     });
-                    parsed.push((req, canonical, file));
+                    parsed.push((req, canonical, file, kept));
                 }
                 Err(err) => {
                     // A file that exists but cannot be used is reported on
@@ -164,14 +208,35 @@ pub fn crawl(
                 }
             }
         }
-        let documents: Vec<(Vec<yaml::Document>, Vec<Diagnostic>)> = parsed
+        // A kept parse is cloned (cheaper than parsing); a new one is
+        // recorded for the next crawl when there is one (`serve`).
+        let documents: Vec<ParseResult> = parsed
             .par_iter()
-            .map(|(_, _, file)| {
-                let text = sources.get(*file).text.as_deref().unwrap_or_default();
-                yaml::parse_documents(text, *file)
+            .map(|(_, _, file, kept)| match kept {
+                Some(p) => (
+                    p.documents.clone(),
+                    p.diagnostics.clone(),
+                    Some(Arc::clone(p)),
+                ),
+                None => {
+                    let text = sources.get(*file).text.clone().unwrap_or_default();
+                    let (documents, diagnostics) = yaml::parse_documents(&text, *file);
+                    let entry = before.is_some().then(|| {
+                        Arc::new(Parsed {
+                            file: *file,
+                            text,
+                            documents: documents.clone(),
+                            diagnostics: diagnostics.clone(),
+                        })
+                    });
+                    (documents, diagnostics, entry)
+                }
             })
             .collect();
-        for ((req, canonical, file), (docs, found)) in parsed.into_iter().zip(documents) {
+        for ((req, canonical, file, _), (docs, found, entry)) in parsed.into_iter().zip(documents) {
+            if let Some(entry) = entry {
+                memo.files.insert(canonical.clone(), entry);
+            }
             diags.extend(
                 found
                     .into_iter()
@@ -194,7 +259,7 @@ pub fn crawl(
         }
     }
     out.reads = out.roots.stop_log();
-    out
+    (out, memo)
 }
 
 /// Turns one config location into requests.
