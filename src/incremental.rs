@@ -99,7 +99,7 @@ struct DocsEntry {
     /// The canonical docs root: a change below it invalidates the entry.
     root: PathBuf,
     /// The files the site registered, in order, and the id the first one had.
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
     first: u32,
     /// Other files its diagnostics name (the descriptor), by path.
     outside: Vec<(FileId, PathBuf)>,
@@ -173,7 +173,7 @@ impl DocsMemo {
         }
         let first = sources.len() as u32;
         for file in &entry.files {
-            sources.add(file.clone());
+            sources.add_shared(Arc::clone(file));
         }
         let own = entry.first..entry.first + entry.files.len() as u32;
         let map = |id: FileId| {
@@ -220,7 +220,7 @@ impl DocsMemo {
                 key,
                 root: source.root.clone(),
                 files: (files.start..files.end)
-                    .map(|id| sources.get(FileId(id)).clone())
+                    .map(|id| Arc::clone(sources.shared(FileId(id))))
                     .collect(),
                 first: files.start,
                 outside,

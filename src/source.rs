@@ -70,7 +70,9 @@ pub struct SourceFile {
 /// crawl registers in a sorted order).
 #[derive(Debug, Default, Clone)]
 pub struct SourceDb {
-    files: Vec<SourceFile>,
+    /// Shared: a `serve` rebuild registers the files of the docs sites it
+    /// keeps again, 10,000 of them on a large portal.
+    files: Vec<std::sync::Arc<SourceFile>>,
     /// Path → first file registered with it: `find` is called per
     /// placeholder and per unreadable file, on portals of 10,000+ files.
     /// FxHash: a rebuild in `serve` registers ~10,000 files again, and
@@ -84,10 +86,20 @@ impl SourceDb {
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.add_shared(std::sync::Arc::new(file))
+    }
+
+    /// Registers a file another build registered.
+    pub fn add_shared(&mut self, file: std::sync::Arc<SourceFile>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
         self.by_path.entry(file.path.clone()).or_insert(id);
         self.files.push(file);
         id
+    }
+
+    /// The file with id `id`, shared.
+    pub fn shared(&self, id: FileId) -> &std::sync::Arc<SourceFile> {
+        &self.files[id.0 as usize]
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -114,7 +126,7 @@ impl SourceDb {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+            .map(|(i, f)| (FileId(i as u32), &**f))
     }
 
     /// The text of one line (1-based), without its line ending.

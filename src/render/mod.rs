@@ -224,21 +224,36 @@ impl Inputs {
             .cloned();
         // Diagnostics as pages show them: with file names, not ids (an id
         // may name another file in another build).
-        let mut h = Sip::new();
+        // In chunks on all cores: a large portal has 10,000s of warnings,
+        // and this runs for every rebuild.
         let display = |file| input.sources.display(file);
-        for d in input.diagnostics.iter() {
-            (d.severity, d.code, &d.message, &d.help, &d.entity).hash(&mut h.0);
-            d.span
-                .map(|s| (display(s.file), s.start, s.end))
-                .hash(&mut h.0);
-            for r in &d.related {
-                (display(r.span.file), r.span.start, &r.message).hash(&mut h.0);
-            }
+        let chunks: Vec<u128> = input
+            .diagnostics
+            .as_slice()
+            .par_chunks(1024)
+            .map(|chunk| {
+                let mut h = Sip::new();
+                for d in chunk {
+                    (d.severity, d.code, &d.message, &d.help, &d.entity).hash(&mut h.0);
+                    d.span
+                        .map(|s| (display(s.file), s.start, s.end))
+                        .hash(&mut h.0);
+                    for r in &d.related {
+                        (display(r.span.file), r.span.start, &r.message).hash(&mut h.0);
+                    }
+                }
+                h.finish()
+            })
+            .collect();
+        let mut h = Sip::new();
+        for chunk in chunks {
+            h.0.write_u128(chunk);
         }
         for d in input.docs {
             h.json(&(d.entity.canonical(), &d.site_name, &d.site_description));
         }
         let links = (0..input.docs.len())
+            .into_par_iter()
             .map(|s| {
                 let mut h = Sip::new();
                 h.json(&site.docs_site_link(s));

@@ -28,6 +28,7 @@ pub mod views;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, EntityId};
@@ -151,7 +152,22 @@ impl<'a> Site<'a> {
         config: &'a Config,
         docs: &'a [Arc<DocSite>],
     ) -> Site<'a> {
-        let health = health_order(diagnostics, sources);
+        // What the catalog gives is independent of the diagnostics: both
+        // halves at once, for `serve`'s rebuilds.
+        let (health, (kinds, entity_paths, docs_of)) = rayon::join(
+            || health_order(diagnostics, sources),
+            || {
+                (
+                    kinds_of(catalog),
+                    catalog
+                        .entities
+                        .iter()
+                        .map(|e| urls::entity_page(&e.entity_ref))
+                        .collect::<Vec<_>>(),
+                    docs::docs_of(catalog, docs),
+                )
+            },
+        );
         let mut problems: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, d) in health.iter().enumerate() {
             if let Some(entity) = d.entity {
@@ -177,15 +193,11 @@ impl<'a> Site<'a> {
             problems,
             health_files,
             health_file_of,
-            kinds: kinds_of(catalog),
-            entity_paths: catalog
-                .entities
-                .iter()
-                .map(|e| urls::entity_page(&e.entity_ref))
-                .collect(),
+            kinds,
+            entity_paths,
             counts,
             docs,
-            docs_of: docs::docs_of(catalog, docs),
+            docs_of,
         }
     }
 
@@ -498,13 +510,14 @@ fn health_order<'a>(diagnostics: &'a Diagnostics, sources: &'a SourceDb) -> Vec<
         };
     }
     let mut resolved: Vec<(usize, Resolved<'a>)> = diagnostics
-        .iter()
+        .as_slice()
+        .par_iter()
         .map(|d| {
             let r = d.span.map_or(usize::MAX, |s| rank[s.file.0 as usize]);
             (r, emit::resolve(d, sources))
         })
         .collect();
-    resolved.sort_by(|(ra, a), (rb, b)| {
+    resolved.par_sort_by(|(ra, a), (rb, b)| {
         let key = |d: &Resolved<'a>| (d.line, d.column, d.code, d.message);
         ra.cmp(rb).then_with(|| key(a).cmp(&key(b)))
     });
