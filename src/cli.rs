@@ -18,7 +18,7 @@ use crate::diag::emit::{self, Format};
 use crate::incremental::{self, Session, Step};
 use crate::output::{self, OutputSet};
 use crate::pipeline::{self, Loaded};
-use crate::render::{self, RenderInput};
+use crate::render::{self, DiskPages, PageMemo, RenderInput};
 use crate::serve;
 use crate::source::SourceDb;
 
@@ -222,7 +222,13 @@ fn build(
     if let Some(bar) = &bar {
         bar.set_message(format!("rendering {} entities", loaded.catalog.len()));
     }
-    let site = render_loaded(&loaded)?;
+    let (site, views) = match cache_dir {
+        Some(dir) => {
+            let (site, memo, fingerprint) = render_cached(&loaded, dir, out)?;
+            (site, Some((memo, fingerprint)))
+        }
+        None => (render_loaded(&loaded)?, None),
+    };
     if failed && args.strict {
         if let Some(bar) = bar {
             bar.finish_and_clear();
@@ -237,15 +243,27 @@ fn build(
     if let Some(bar) = &bar {
         bar.set_message(format!("writing {} files", site.len()));
     }
+    if let Some(dir) = cache_dir {
+        output_cache_step(incremental::forget_views(dir), dir);
+    }
     let written = output::write_atomic_reusing(&site, out, cache_dir)?;
+    if let (Some(dir), Some((memo, fingerprint))) = (cache_dir, &views) {
+        output_cache_step(
+            incremental::save_views(dir, *fingerprint, memo.view_hashes()),
+            dir,
+        );
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let kept = if written.kept > 0 {
+    let mut kept = if written.kept > 0 {
         format!(", {} unchanged", written.kept)
     } else {
         String::new()
     };
+    if let Some((memo, _)) = &views {
+        kept.push_str(&format!(", {} pages rendered", memo.rendered));
+    }
     let summary = format!(
         "built {} entities into {} ({} files{kept}) in {:.2}s: {counts}",
         loaded.catalog.len(),
@@ -257,14 +275,45 @@ fn build(
     Ok((code, Some(site)))
 }
 
-pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
-    render::render_site(&RenderInput {
+/// `build --cache-dir`: renders the pages whose view changed since the
+/// build that wrote `out`, takes the others from `out`. Returns the site,
+/// the memo (its view hashes are saved once the site is written) and the
+/// theme fingerprint they are valid under.
+fn render_cached(loaded: &Loaded, dir: &Path, out: &Path) -> Result<(OutputSet, PageMemo, u128)> {
+    let fingerprint = render::theme_fingerprint(&loaded.config)?;
+    let previous = output::Previous::open(dir, out)?;
+    let mut memo = PageMemo::from_disk(DiskPages {
+        views: incremental::load_views(dir, fingerprint),
+        previous: Box::new(move |path| previous.as_ref()?.unchanged_file(path)),
+    });
+    let input = render_input(loaded);
+    let mut site = render::render_pages(&input, Some(&mut memo))?;
+    for (path, bytes) in render::search_files(&input) {
+        site.insert(path, bytes);
+    }
+    Ok((site, memo, fingerprint))
+}
+
+/// The cache only saves time: failing to update it is worth a warning on
+/// stderr, not a failed build.
+fn output_cache_step(result: std::io::Result<()>, dir: &Path) {
+    if let Err(e) = result {
+        eprintln!("warning: cannot update the cache in {}: {e}", dir.display());
+    }
+}
+
+fn render_input(loaded: &Loaded) -> RenderInput<'_> {
+    RenderInput {
         catalog: &loaded.catalog,
         sources: &loaded.sources,
         diagnostics: &loaded.diagnostics,
         config: &loaded.config,
         docs: &loaded.docs,
-    })
+    }
+}
+
+pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
+    render::render_site(&render_input(loaded))
 }
 
 fn serve_cmd(args: &ServeArgs) -> Result<u8> {

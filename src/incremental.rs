@@ -354,6 +354,67 @@ impl Session {
     }
 }
 
+/// `build --cache-dir`'s page memo (`pages.views` in the cache folder):
+/// the view hash of every page the last build wrote, under the theme
+/// fingerprint (`render::theme_fingerprint`) it was made with. Format: a
+/// header line `backlot-page-views 1 <fingerprint hex>`, then `<hash hex>
+/// <path>` per page. Anything else, or another fingerprint, means none.
+const VIEWS: &str = "pages.views";
+const VIEWS_HEADER: &str = "backlot-page-views 1";
+
+/// The view hashes saved in `dir` under `fingerprint` (empty if none).
+pub fn load_views(dir: &Path, fingerprint: u128) -> HashMap<String, u128> {
+    let parse = |text: &str| -> Option<HashMap<String, u128>> {
+        let mut lines = text.lines();
+        let header = lines
+            .next()?
+            .strip_prefix(VIEWS_HEADER)?
+            .strip_prefix(' ')?;
+        if u128::from_str_radix(header, 16).ok()? != fingerprint {
+            return None;
+        }
+        lines
+            .map(|line| {
+                let (hash, path) = line.split_once(' ')?;
+                Some((path.to_string(), u128::from_str_radix(hash, 16).ok()?))
+            })
+            .collect()
+    };
+    std::fs::read_to_string(dir.join(VIEWS))
+        .ok()
+        .and_then(|text| parse(&text))
+        .unwrap_or_default()
+}
+
+/// Removes the view hashes before the output they describe is replaced:
+/// a build stopped between the two must not leave hashes of pages that
+/// are no longer there.
+pub fn forget_views(dir: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(dir.join(VIEWS)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Saves the view hashes of the pages just written.
+pub fn save_views<'a>(
+    dir: &Path,
+    fingerprint: u128,
+    views: impl Iterator<Item = (&'a str, u128)>,
+) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let mut views: Vec<(&str, u128)> = views.collect();
+    views.sort_unstable();
+    let mut text = format!("{VIEWS_HEADER} {fingerprint:032x}\n");
+    for (path, hash) in views {
+        let _ = writeln!(text, "{hash:032x} {path}");
+    }
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!("{VIEWS}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, dir.join(VIEWS))
+}
+
 /// The search index of a build, the last step.
 pub fn search_files(loaded: &Loaded) -> Vec<(String, Vec<u8>)> {
     render::search_files(&input(loaded))

@@ -121,6 +121,31 @@ pub fn write_atomic_reusing(site: &OutputSet, out: &Path, cache: Option<&Path>) 
     Ok(written)
 }
 
+/// The output folder of the previous `build --cache-dir`, as its manifest
+/// describes it.
+pub struct Previous {
+    manifest: Manifest,
+}
+
+impl Previous {
+    /// The previous site in `out`, if `cache` holds its manifest.
+    pub fn open(cache: &Path, out: &Path) -> Result<Option<Previous>> {
+        let manifest = Manifest::load(cache, &absolute(out)?);
+        Ok((!manifest.files.is_empty()).then_some(Previous { manifest }))
+    }
+
+    /// The bytes of the previous site's `path` when the file holds what
+    /// that build wrote: content that hashes as the manifest recorded,
+    /// under its secret key (so also in a copy restored by a CI cache, with
+    /// new times and inodes).
+    pub fn unchanged_file(&self, path: &str) -> Option<Vec<u8>> {
+        let stamp = self.manifest.files.get(path)?;
+        let bytes = fs::read(self.manifest.out.join(path)).ok()?;
+        (bytes.len() as u64 == stamp.len && self.manifest.hash(&bytes) == stamp.hash)
+            .then_some(bytes)
+    }
+}
+
 /// Writes a new site with `write` into a staging folder beside `out`, then
 /// swaps it in with renames.
 fn write_swap(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {

@@ -76,11 +76,12 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
         .as_deref()
         .zip(now.as_ref())
         .map(|(memo, now)| Shortcut::new(memo, now, input.docs));
-    let rendered: Vec<Result<Memo>> = pages
+    // Per page: its memo, and whether the theme rendered it now.
+    let rendered: Vec<Result<(Memo, bool)>> = pages
         .par_iter()
         .map(|page| {
             if let Some(kept) = shortcut.as_ref().and_then(|s| s.reuse(page)) {
-                return Ok(kept.clone());
+                return Ok((kept.clone(), false));
             }
             render_page(&tera, &theme, &site, page, &assets, memo.as_deref())
         })
@@ -91,7 +92,7 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
     let mut kept = memo.is_some().then(|| HashMap::with_capacity(pages.len()));
     let mut reused = 0;
     for (page, rendered) in pages.into_iter().zip(rendered) {
-        let mut rendered = rendered?;
+        let (mut rendered, fresh) = rendered?;
         let Some(kept) = &mut kept else {
             out.insert_shared(page.path, rendered.html);
             continue;
@@ -99,8 +100,7 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
         if let PageKind::Doc { site, .. } = page.kind {
             rendered.site = Some(Arc::clone(&input.docs[site]));
         }
-        let previous = memo.as_deref().and_then(|m| m.pages.get(&page.path));
-        if previous.is_some_and(|old| Arc::ptr_eq(&old.html, &rendered.html)) {
+        if !fresh {
             reused += 1;
         }
         out.insert_shared(page.path.clone(), Arc::clone(&rendered.html));
@@ -169,9 +169,47 @@ pub struct PageMemo {
     /// Pages the last build rendered, and pages it took from the memo.
     pub rendered: usize,
     pub reused: usize,
+    /// `build --cache-dir`: the pages of the previous build on disk.
+    disk: Option<DiskPages>,
+}
+
+/// What `build --cache-dir` knows of the previous build's pages: the hash
+/// of each page's view, and a way to read the page as it was written
+/// (`None` when the file changed since). A page whose view hashes the
+/// same is taken from there instead of rendered.
+pub struct DiskPages {
+    /// Page path → view hash, recorded under [`theme_fingerprint`].
+    pub views: HashMap<String, u128>,
+    pub previous: PreviousPage,
+}
+
+/// Reads a page of the previous output, if it is as that build wrote it.
+pub type PreviousPage = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync>;
+
+/// What the page HTML is a function of besides the views: this Backlot
+/// and the theme. A view memo made under another fingerprint is void.
+pub fn theme_fingerprint(config: &Config) -> Result<u128> {
+    let theme = Theme::load(config.theme.as_deref())?;
+    let mut h = Sip::new();
+    h.0.write(env!("CARGO_PKG_VERSION").as_bytes());
+    h.0.write_u128(theme.fingerprint());
+    Ok(h.finish())
 }
 
 impl PageMemo {
+    /// A memo of pages on disk, for one build.
+    pub fn from_disk(disk: DiskPages) -> PageMemo {
+        PageMemo {
+            disk: Some(disk),
+            ..PageMemo::default()
+        }
+    }
+
+    /// The view hash of every page of the last build, by path.
+    pub fn view_hashes(&self) -> impl Iterator<Item = (&str, u128)> {
+        self.pages.iter().map(|(path, m)| (path.as_str(), m.hash))
+    }
+
     pub fn clear(&mut self) {
         self.pages.clear();
         self.last = None;
@@ -386,17 +424,18 @@ fn render_page(
     page: &PageSpec,
     assets: &Assets,
     memo: Option<&PageMemo>,
-) -> Result<Memo> {
+) -> Result<(Memo, bool)> {
     // Only a memo needs the hash, and the entities the view reads.
     let Some(memo) = memo else {
         let (site_view, page_view) = site.view(page, &assets.paths);
         let html = render_view(tera, theme, page, &site_view, &page_view)?;
-        return Ok(Memo {
+        let memo = Memo {
             hash: 0,
             html,
             site: None,
             reads: None,
-        });
+        };
+        return Ok((memo, true));
     };
     let ((site_view, mut page_view), reads) = tracked::recording(|| site.view(page, &assets.paths));
     let reads = match page.kind {
@@ -407,17 +446,31 @@ fn render_page(
     if let Some(kept) = memo.pages.get(&page.path)
         && kept.hash == hash
     {
-        return Ok(Memo {
+        let memo = Memo {
             reads,
             ..kept.clone()
-        });
+        };
+        return Ok((memo, false));
     }
-    Ok(Memo {
+    if let Some(disk) = &memo.disk
+        && disk.views.get(&page.path) == Some(&hash)
+        && let Some(html) = (disk.previous)(&page.path)
+    {
+        let memo = Memo {
+            hash,
+            html: Arc::new(html),
+            site: None,
+            reads,
+        };
+        return Ok((memo, false));
+    }
+    let memo = Memo {
         hash,
         html: render_view(tera, theme, page, &site_view, &page_view)?,
         site: None,
         reads,
-    })
+    };
+    Ok((memo, true))
 }
 
 fn render_view(

@@ -123,6 +123,21 @@ impl Theme {
         Ok(Theme { files })
     }
 
+    /// A 128-bit hash of every file of the theme: a page's HTML is a
+    /// function of its view and this.
+    pub fn fingerprint(&self) -> u128 {
+        use siphasher::sip128::{Hasher128, SipHasher13};
+        use std::hash::Hasher;
+        let mut h = SipHasher13::new();
+        for (path, file) in &self.files {
+            h.write_usize(path.len());
+            h.write(path.as_bytes());
+            h.write_usize(file.bytes.len());
+            h.write(&file.bytes);
+        }
+        h.finish128().as_u128()
+    }
+
     /// Where a template (by its name under `templates/`) came from.
     pub fn template_origin(&self, name: &str) -> Option<&Origin> {
         self.files
