@@ -260,6 +260,7 @@ fn build(
 pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
     render::render_site(&RenderInput {
         catalog: &loaded.catalog,
+        apis: &loaded.apis,
         sources: &loaded.sources,
         diagnostics: &loaded.diagnostics,
         config: &loaded.config,

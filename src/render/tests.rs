@@ -7,6 +7,7 @@ use crate::site::testing::{Fixture, ORG, fixture};
 fn render(f: &Fixture) -> OutputSet {
     render_site(&RenderInput {
         catalog: &f.catalog,
+        apis: &f.apis,
         sources: &f.sources,
         diagnostics: &f.diagnostics,
         docs: &[],
@@ -276,6 +277,7 @@ fn render_errors_name_template_and_page() {
     f.config.theme = Some(dir.path().to_path_buf());
     let err = render_site(&RenderInput {
         catalog: &f.catalog,
+        apis: &f.apis,
         sources: &f.sources,
         diagnostics: &f.diagnostics,
         docs: &[],

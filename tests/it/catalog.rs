@@ -238,6 +238,14 @@ fn placeholders_are_resolved_relative_to_the_descriptor() {
     assert!(p.loaded.diagnostics.is_empty(), "{}", p.dump());
     let e = p.loaded.catalog.get("api:default/a").unwrap();
     assert_eq!(e.spec_str("definition"), Some("openapi: 3.0.0\n"));
+    // A `$text` value carries the span of its file, so that readers of the
+    // text (API definitions) can point at that file's lines.
+    let span = e.spec().unwrap().get("definition").unwrap().span;
+    assert_eq!(
+        p.loaded.sources.display(span.file),
+        "repos/a/spec/openapi.yaml"
+    );
+    assert_eq!((span.start.line, span.start.col), (1, 1));
     assert_eq!(e.annotation("example.com/data"), Some("hello"));
     let extra = e.spec().unwrap().get("extra").unwrap().to_json();
     assert_eq!(extra["json"], serde_json::json!({"k": [1, 2]}));
