@@ -178,7 +178,12 @@ fn relation_section(
         groups: group_by_kind(targets.into_iter().map(|t| {
             let kind = t.kind_lower().to_string();
             let mut link = site.entity_link(from, t, Some(&kind));
-            if matches!(rel, RelationType::ProvidesApi | RelationType::ConsumesApi) {
+            // A System's parts include its APIs.
+            if matches!(
+                rel,
+                RelationType::ProvidesApi | RelationType::ConsumesApi | RelationType::HasPart
+            ) && kind == "api"
+            {
                 link.definition_href = site
                     .catalog
                     .id(t)
