@@ -305,6 +305,7 @@ fn output_cache_step(result: std::io::Result<()>, dir: &Path) {
 fn render_input(loaded: &Loaded) -> RenderInput<'_> {
     RenderInput {
         catalog: &loaded.catalog,
+        apis: &loaded.apis,
         sources: &loaded.sources,
         diagnostics: &loaded.diagnostics,
         config: &loaded.config,

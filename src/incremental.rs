@@ -28,6 +28,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::apidocs::ApiDocs;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crawl::ParseMemo;
@@ -49,7 +50,9 @@ pub struct CatalogMemo {
     /// The files the crawl read (the docs stage adds its own to a copy).
     pub sources: SourceDb,
     pub catalog: Arc<Catalog>,
-    /// What crawling and validating found.
+    /// The API definitions of the catalog, read (a function of it).
+    pub apis: Arc<ApiDocs>,
+    /// What crawling, validating and reading API definitions found.
     pub diagnostics: Diagnostics,
     pub roots: Roots,
     /// Every file the crawl asked for, found or not, and the glob patterns
@@ -423,6 +426,7 @@ pub fn search_files(loaded: &Loaded) -> Vec<(String, Vec<u8>)> {
 fn input(loaded: &Loaded) -> RenderInput<'_> {
     RenderInput {
         catalog: &loaded.catalog,
+        apis: &loaded.apis,
         sources: &loaded.sources,
         diagnostics: &loaded.diagnostics,
         config: &loaded.config,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::apidocs::{self, ApiDocs};
 use crate::catalog::{self, Catalog};
 use crate::config::{self, Config};
 use crate::crawl;
@@ -31,6 +32,8 @@ pub struct Loaded {
     /// Shared with `serve`'s next rebuild, which keeps it when no change
     /// can touch it.
     pub catalog: Arc<Catalog>,
+    /// The API entities' definitions, read; kept with the catalog.
+    pub apis: Arc<ApiDocs>,
     /// Rendered TechDocs sites.
     pub docs: Vec<Arc<DocSite>>,
     pub diagnostics: Diagnostics,
@@ -124,9 +127,12 @@ pub fn load_reusing(
                 before.as_deref(),
             );
             let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
+            let (apis, found) = apidocs::read_all(&catalog, &sources);
+            diagnostics.extend(found);
             let memo = CatalogMemo {
                 sources,
                 catalog: Arc::new(catalog),
+                apis: Arc::new(apis),
                 diagnostics,
                 roots: crawled.roots,
                 reads: crawled.reads,
@@ -142,6 +148,7 @@ pub fn load_reusing(
     let CatalogMemo {
         mut sources,
         catalog,
+        apis,
         mut diagnostics,
         roots,
         ..
@@ -159,6 +166,7 @@ pub fn load_reusing(
         config,
         sources,
         catalog,
+        apis,
         docs,
         diagnostics,
         roots: roots.paths().to_vec(),

@@ -21,7 +21,10 @@ mod code;
 pub mod graphql;
 pub mod openapi;
 pub mod proto;
+pub mod read;
 pub mod schema;
+
+pub use read::{ApiDoc, ApiDocs, Language, Model, read_all};
 
 /// Something wrong with a definition, at a position inside its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::diag::{Code, Diagnostic};
 use crate::model::yaml::{self, Node, Value};
-use crate::source::{SourceDb, SourceFile, Span, display_path};
+use crate::source::{FileId, Pos, SourceDb, SourceFile, Span, display_path};
 
 use super::local::{ReadError, Roots};
 
@@ -143,7 +143,14 @@ fn resolve(
         }
     };
     match key {
-        "$text" => Some(Node::str(text, span)),
+        // The text gets the span of the file it came from (registered like
+        // a `$yaml` target), so that a reader of the value (API definitions)
+        // can point its diagnostics at that file's lines.
+        "$text" => {
+            let file_id = register(cx, &canonical, &text);
+            let at = whole_text(file_id, &text);
+            Some(Node::str(text, at))
+        }
         "$json" => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(json) => Some(Node::from_json(&json, span)),
             Err(e) => {
@@ -160,14 +167,7 @@ fn resolve(
             }
         },
         _ => {
-            let file_id = match cx.sources.find(&canonical) {
-                Some(id) => id,
-                None => cx.sources.add(SourceFile {
-                    display: display_path(&canonical, cx.display_base),
-                    path: canonical.clone(),
-                    text: Some(text.as_str().into()),
-                }),
-            };
+            let file_id = register(cx, &canonical, &text);
             match yaml::parse_single(&text, file_id) {
                 Ok(node) => Some(node),
                 Err(inner) => {
@@ -194,4 +194,28 @@ fn resolve(
             }
         }
     }
+}
+
+/// The id of a placeholder target in the source database, registering it
+/// on first use.
+fn register(cx: &mut Context, canonical: &Path, text: &str) -> FileId {
+    match cx.sources.find(canonical) {
+        Some(id) => id,
+        None => cx.sources.add(SourceFile {
+            display: display_path(canonical, cx.display_base),
+            path: canonical.to_path_buf(),
+            text: Some(text.into()),
+        }),
+    }
+}
+
+/// A span over all of `text`, in `file`: from 1:1 to its last character.
+pub fn whole_text(file: FileId, text: &str) -> Span {
+    let lines = text.lines().count().max(1);
+    let last = text.lines().last().unwrap_or_default();
+    let end = Pos::new(
+        u32::try_from(lines).unwrap_or(u32::MAX),
+        u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX),
+    );
+    Span::new(file, Pos::new(1, 1), end)
 }

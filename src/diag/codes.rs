@@ -100,6 +100,13 @@ codes! {
     DocsListIndent = "docs/list-indent", Warning;
     DocsFrontMatter = "docs/front-matter", Warning;
     DocsEntityRef = "docs/entity-ref", Warning;
+
+    // API definitions (`spec.definition` of API entities). Warnings:
+    // Backstage accepts any string as a definition.
+    ApiInvalidDefinition = "api/invalid-definition", Warning;
+    ApiUnsupportedVersion = "api/unsupported-version", Warning;
+    ApiDefinitionProblem = "api/definition-problem", Warning;
+    ApiUnresolvedRef = "api/unresolved-ref", Warning;
 }
 
 impl std::fmt::Display for Code {

@@ -30,6 +30,7 @@ use serde::Serialize;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use tera::{Context, Tera};
 
+use crate::apidocs::ApiDocs;
 use crate::catalog::Catalog;
 use crate::catalog::EntityId;
 use crate::config::Config;
@@ -43,6 +44,8 @@ use theme::{Assets, Theme};
 /// What rendering reads; all borrowed from the build.
 pub struct RenderInput<'a> {
     pub catalog: &'a Catalog,
+    /// The API entities' definitions, read.
+    pub apis: &'a ApiDocs,
     pub sources: &'a SourceDb,
     pub diagnostics: &'a Diagnostics,
     pub config: &'a Config,
@@ -145,6 +148,7 @@ pub fn search_files(input: &RenderInput) -> Vec<(String, Vec<u8>)> {
 fn site_of<'a>(input: &RenderInput<'a>) -> Site<'a> {
     Site::new(
         input.catalog,
+        input.apis,
         input.sources,
         input.diagnostics,
         input.config,

@@ -7,6 +7,7 @@ use crate::site::testing::{Fixture, ORG, fixture};
 fn render(f: &Fixture) -> OutputSet {
     render_site(&RenderInput {
         catalog: &f.catalog,
+        apis: &f.apis,
         sources: &f.sources,
         diagnostics: &f.diagnostics,
         docs: &[],
@@ -195,9 +196,14 @@ fn hostile_content_never_survives() {
             for payload in PAYLOADS.iter().filter(|p| **p != "javascript:alert(1)") {
                 assert!(!body.contains(payload), "{path} contains {payload}");
             }
-            // Our own scripts only: the file:// fix and search.js, and on
-            // the catalog page the data and catalog.js.
-            let scripts = if path == "catalog/index.html" { 4 } else { 2 };
+            // Our own scripts only: the file:// fix and search.js, on the
+            // catalog page the data and catalog.js, on /api-docs/ its
+            // filter script.
+            let scripts = match path {
+                "catalog/index.html" => 4,
+                "api-docs/index.html" => 3,
+                _ => 2,
+            };
             assert_eq!(
                 body.matches("<script").count(),
                 scripts,
@@ -276,6 +282,7 @@ fn render_errors_name_template_and_page() {
     f.config.theme = Some(dir.path().to_path_buf());
     let err = render_site(&RenderInput {
         catalog: &f.catalog,
+        apis: &f.apis,
         sources: &f.sources,
         diagnostics: &f.diagnostics,
         docs: &[],

@@ -62,7 +62,7 @@ pub(super) fn entity_page(site: &Site, from: &str, id: EntityId) -> EntityPage {
         docs_href: site.docs_href(from, entity),
         group: (entity.kind == Kind::Group).then(|| org::group_view(site, from, id)),
         user: (entity.kind == Kind::User).then(|| org::user_view(site, from, id)),
-        api: (entity.kind == Kind::Api).then(|| api_view(entity)),
+        api: (entity.kind == Kind::Api).then(|| api_view(from, entity)),
         template: (entity.kind == Kind::Template).then(|| template_view(entity)),
         location: (entity.kind == Kind::Location).then(|| location_view(entity)),
     }
@@ -177,7 +177,18 @@ fn relation_section(
         count: targets.len(),
         groups: group_by_kind(targets.into_iter().map(|t| {
             let kind = t.kind_lower().to_string();
-            let link = site.entity_link(from, t, Some(&kind));
+            let mut link = site.entity_link(from, t, Some(&kind));
+            // A System's parts include its APIs.
+            if matches!(
+                rel,
+                RelationType::ProvidesApi | RelationType::ConsumesApi | RelationType::HasPart
+            ) && kind == "api"
+            {
+                link.definition_href = site
+                    .catalog
+                    .id(t)
+                    .and_then(|target| super::apiref::definition_href(site, from, target));
+            }
             (kind, link)
         }))
         .into_iter()
@@ -249,7 +260,7 @@ fn str_field(node: &Node, key: &str) -> Option<String> {
     node.get(key).and_then(Node::as_str).map(str::to_string)
 }
 
-fn api_view(e: &Entity) -> ApiView {
+fn api_view(from: &str, e: &Entity) -> ApiView {
     let spec = e.spec();
     let remotes = spec
         .and_then(|s| s.get("remotes"))
@@ -263,6 +274,7 @@ fn api_view(e: &Entity) -> ApiView {
         .collect();
     ApiView {
         definition: spec.and_then(|s| s.get("definition")).map(node_text),
+        definition_href: urls::href(from, &urls::api_definition_page(&e.entity_ref)),
         remotes,
     }
 }

@@ -108,6 +108,7 @@ fn entity_of_problem(site: &Site, from: &str, canonical: &str) -> EntityLink {
             missing: true,
             kind: canonical.split(':').next().unwrap_or_default().to_string(),
             description: None,
+            definition_href: None,
         },
     }
 }

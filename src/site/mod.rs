@@ -15,6 +15,7 @@
 //! Output paths and links come from [`urls`] only.
 
 mod api;
+mod apiref;
 mod date;
 mod docs;
 mod entity;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::apidocs::ApiDocs;
 use crate::catalog::{Catalog, EntityId};
 use crate::config::Config;
 use crate::diag::emit::{self, Resolved};
@@ -81,6 +83,10 @@ pub enum PageKind {
         page: usize,
     },
     Entity(EntityId),
+    /// The rendered definition of an API entity (its "Definition" tab).
+    ApiDefinition(EntityId),
+    /// `/api-docs/`: every API.
+    ApiIndex,
     DocsIndex,
     /// The full search page (`search/`).
     Search,
@@ -102,6 +108,8 @@ pub enum PageView {
     Kind(views::KindPage),
     Health(views::HealthPage),
     Entity(Box<views::EntityPage>),
+    ApiDefinition(Box<views::ApiDefinitionPage>),
+    ApiIndex(views::ApiIndexPage),
     Docs(Box<views::DocsPage>),
     DocsIndex(views::DocsIndexPage),
     Search(views::SearchPage),
@@ -147,6 +155,7 @@ pub struct Site<'a> {
 impl<'a> Site<'a> {
     pub fn new(
         catalog: &'a Catalog,
+        apis: &'a ApiDocs,
         sources: &'a SourceDb,
         diagnostics: &'a Diagnostics,
         config: &'a Config,
@@ -186,7 +195,7 @@ impl<'a> Site<'a> {
         };
         let (health_files, health_file_of) = lists::health_files(&health);
         Site {
-            catalog: tracked::Tracked::new(catalog),
+            catalog: tracked::Tracked::new(catalog, apis),
             config,
             sources,
             health,
@@ -237,7 +246,19 @@ impl<'a> Site<'a> {
                 template: entity_template(e.kind),
                 kind: PageKind::Entity(id),
             });
+            if e.kind == Kind::Api {
+                pages.push(PageSpec {
+                    path: urls::api_definition_page(&e.entity_ref),
+                    template: "api_definition.html",
+                    kind: PageKind::ApiDefinition(id),
+                });
+            }
         }
+        pages.push(PageSpec {
+            path: urls::API_DOCS.into(),
+            template: "api_index.html",
+            kind: PageKind::ApiIndex,
+        });
         pages.push(PageSpec {
             path: urls::DOCS_INDEX.into(),
             template: "docs_index.html",
@@ -278,6 +299,10 @@ impl<'a> Site<'a> {
                 PageView::Kind(lists::kind_page(self, from, kind, page))
             }
             PageKind::Entity(id) => PageView::Entity(Box::new(entity::entity_page(self, from, id))),
+            PageKind::ApiDefinition(id) => {
+                PageView::ApiDefinition(Box::new(apiref::definition_page(self, from, id)))
+            }
+            PageKind::ApiIndex => PageView::ApiIndex(apiref::index_page(self, from)),
             PageKind::DocsIndex => PageView::DocsIndex(docs::index_page(self, from)),
             PageKind::Search => PageView::Search(views::SearchPage {
                 catalog: urls::href(from, urls::CATALOG_INDEX),
@@ -327,6 +352,15 @@ impl<'a> Site<'a> {
     /// The files docs sites copy and, with `base_url`, the sitemap.
     pub fn site_files(&self) -> Vec<(String, Vec<u8>)> {
         let mut files = docs::docs_files(self);
+        let api_files = apiref::definition_files(self);
+        if self.docs.is_empty() && !api_files.is_empty() {
+            // Definition pages highlight code like docs pages do.
+            files.push((
+                docs::HIGHLIGHT_CSS.to_string(),
+                crate::docs::highlight::stylesheet().into_bytes(),
+            ));
+        }
+        files.extend(api_files);
         if let Some(base) = &self.config.base_url {
             let pages = self.pages();
             files.push((
@@ -349,6 +383,7 @@ impl<'a> Site<'a> {
             PageKind::Health { .. } => "health",
             PageKind::DocsIndex | PageKind::Doc { .. } => "docs",
             PageKind::Search => "search",
+            PageKind::ApiIndex => "apis",
             _ => "catalog",
         };
         SiteView {
@@ -361,6 +396,7 @@ impl<'a> Site<'a> {
                 health: urls::href(from, urls::HEALTH),
                 search: urls::href(from, urls::SEARCH),
                 api: urls::href(from, urls::API_ENTITIES),
+                apis: urls::href(from, urls::API_DOCS),
             },
             section,
             current: match spec.kind {
@@ -368,6 +404,7 @@ impl<'a> Site<'a> {
                 | PageKind::CatalogIndex
                 | PageKind::Health { .. }
                 | PageKind::DocsIndex
+                | PageKind::ApiIndex
                 | PageKind::Search => "page",
                 _ => "true",
             },
@@ -406,6 +443,7 @@ impl<'a> Site<'a> {
                 missing: true,
                 kind: target.kind.clone(),
                 description: None,
+                definition_href: None,
             },
         }
     }
@@ -425,6 +463,7 @@ impl<'a> Site<'a> {
             missing: false,
             kind: e.entity_ref.kind.clone(),
             description: e.metadata.description.clone(),
+            definition_href: None,
         }
     }
 

@@ -1,13 +1,15 @@
 //! What the portal's search finds (#4): one [`SearchDoc`] per catalog
 //! entity (groups and users included) and one per h1–h3 section of every
-//! docs page, handed to `search::build_index`. API operations join once API
-//! docs render them (a third [`DocKind`]).
+//! docs page, and one per operation of every API definition
+//! ([`DocKind::Api`], linking to its anchor on the definition page),
+//! handed to `search::build_index`.
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
 use super::{Site, urls};
+use crate::apidocs::Model;
 use crate::catalog::{EntityId, RelationType};
 use crate::model::{Entity, Kind};
 use crate::search::{self, DocKind, IndexOptions, SearchDoc};
@@ -38,7 +40,108 @@ pub fn search_docs(site: &Site) -> Vec<SearchDoc> {
         .map(|&(s, p)| section_docs(site, s, p))
         .collect();
     docs.extend(sections.into_iter().flatten());
+    let operations: Vec<Vec<SearchDoc>> = (0..site.catalog.len())
+        .into_par_iter()
+        .map(|id| operation_docs(site, id))
+        .collect();
+    docs.extend(operations.into_iter().flatten());
     docs
+}
+
+/// How much an API operation weighs against entities and docs: a spec of
+/// hundreds of operations should not push its own API entity, or other
+/// entities, off the first results.
+const OPERATION_BOOST: f32 = 0.8;
+
+/// One document per operation of an API's definition (OpenAPI operations
+/// and webhooks, AsyncAPI operations, GraphQL root fields, gRPC methods),
+/// linking to its anchor on the definition page; the API's facets.
+fn opt(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or_default()
+}
+
+fn operation_docs(site: &Site, id: EntityId) -> Vec<SearchDoc> {
+    let Some(doc) = site.catalog.api(id) else {
+        return Vec::new();
+    };
+    let e = site.catalog.entity(id);
+    let page = urls::as_dir(&urls::api_definition_page(&e.entity_ref)).to_string();
+    let facets = facets(site, id, e);
+    // The API's name is among the result's facts (search.js): the
+    // heading is the operation's summary.
+    let make = |title: String, heading: &Option<String>, text: Vec<&str>, anchor: &str| SearchDoc {
+        kind: DocKind::Api,
+        title,
+        heading: heading.clone(),
+        text: text
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        url: format!("{page}#{anchor}"),
+        entity_ref: e.entity_ref.canonical().to_string(),
+        entity_kind: e.kind_name().to_string(),
+        facets: facets.clone(),
+        boost: OPERATION_BOOST,
+    };
+    let mut out = Vec::new();
+    match &doc.model {
+        Model::OpenApi(api) => {
+            for op in api.operations.iter().chain(&api.webhooks) {
+                out.push(make(
+                    format!("{} {}", op.method.to_uppercase(), op.path),
+                    &op.summary,
+                    vec![opt(&op.operation_id), opt(&op.description)],
+                    &op.anchor,
+                ));
+            }
+        }
+        Model::AsyncApi(api) => {
+            for op in &api.operations {
+                out.push(make(
+                    format!("{} {}", op.action, op.channel),
+                    &op.summary,
+                    vec![opt(&op.operation_id), opt(&op.title), opt(&op.description)],
+                    &op.anchor,
+                ));
+            }
+        }
+        Model::Graphql(schema) => {
+            for (keyword, fields) in [
+                ("query", &schema.queries),
+                ("mutation", &schema.mutations),
+                ("subscription", &schema.subscriptions),
+            ] {
+                for f in fields {
+                    let signature = f.signature();
+                    out.push(make(
+                        format!("{keyword} {}", f.name),
+                        &None,
+                        vec![opt(&f.description), &signature],
+                        &f.anchor,
+                    ));
+                }
+            }
+        }
+        Model::Proto(file) => {
+            for service in &file.services {
+                for rpc in &service.rpcs {
+                    let signature = format!(
+                        "{}({}) returns ({})",
+                        rpc.name, rpc.request.text, rpc.response.text
+                    );
+                    out.push(make(
+                        format!("rpc {}.{}", service.name, rpc.name),
+                        &None,
+                        vec![opt(&rpc.description), &signature],
+                        &rpc.anchor,
+                    ));
+                }
+            }
+        }
+        Model::Raw => {}
+    }
+    out
 }
 
 /// Facets of an entity: its kind as written, `spec.type`, its owner as the

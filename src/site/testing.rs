@@ -10,6 +10,7 @@ use crate::source::{SourceDb, SourceFile};
 
 pub(crate) struct Fixture {
     pub catalog: Catalog,
+    pub apis: crate::apidocs::ApiDocs,
     pub sources: SourceDb,
     pub diagnostics: Diagnostics,
     pub config: Config,
@@ -46,9 +47,12 @@ pub(crate) fn fixture(files: &[(&str, &str)]) -> Fixture {
         }
     }
     let catalog = catalog::build(candidates, &config, &sources, &mut diagnostics);
+    let (apis, found) = crate::apidocs::read_all(&catalog, &sources);
+    diagnostics.extend(found);
     diagnostics.sort();
     Fixture {
         catalog,
+        apis,
         sources,
         diagnostics,
         config,
@@ -59,6 +63,7 @@ impl Fixture {
     pub(crate) fn site(&self) -> super::Site<'_> {
         super::Site::new(
             &self.catalog,
+            &self.apis,
             &self.sources,
             &self.diagnostics,
             &self.config,

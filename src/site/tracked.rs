@@ -24,6 +24,7 @@ use std::hash::Hasher;
 use rayon::prelude::*;
 use siphasher::sip128::{Hasher128, SipHasher13};
 
+use crate::apidocs::{ApiDoc, ApiDocs};
 use crate::catalog::{Catalog, EntityId, RelationType};
 use crate::model::yaml::Value;
 use crate::model::{Entity, EntityRef, Node};
@@ -67,11 +68,20 @@ fn read(id: EntityId) {
 #[derive(Clone, Copy)]
 pub struct Tracked<'a> {
     catalog: &'a Catalog,
+    apis: &'a ApiDocs,
 }
 
 impl<'a> Tracked<'a> {
-    pub fn new(catalog: &'a Catalog) -> Tracked<'a> {
-        Tracked { catalog }
+    pub fn new(catalog: &'a Catalog, apis: &'a ApiDocs) -> Tracked<'a> {
+        Tracked { catalog, apis }
+    }
+
+    /// An API entity's definition, read: recorded as a read of the entity,
+    /// since it is a function of the entity's `spec.definition` alone (a
+    /// `$text` file's content is in the entity's tree, so in its digest).
+    pub fn api(&self, id: EntityId) -> Option<&'a ApiDoc> {
+        read(id);
+        self.apis.get(id)
     }
 
     /// An entity's data: recorded.

@@ -40,6 +40,8 @@ pub const SITEMAP: &str = "sitemap.xml";
 pub const DOCS_INDEX: &str = "docs/index.html";
 /// The full search page; the index it reads is under `search/` too.
 pub const SEARCH: &str = "search/index.html";
+/// Every API, filterable: Backstage's API explorer route (`/api-docs`).
+pub const API_DOCS: &str = "api-docs/index.html";
 /// Answered by static hosts (Netlify, GitHub Pages, S3 with the setting,
 /// nginx with `error_page`) and by `serve` for missing paths.
 pub const NOT_FOUND: &str = "404.html";
@@ -125,6 +127,27 @@ pub fn docs_dir(entity_ref: &EntityRef) -> String {
 /// The output path of an entity page.
 pub fn entity_page(entity_ref: &EntityRef) -> String {
     format!("{}index.html", entity_dir(entity_ref))
+}
+
+/// The folder of an API's definition page: Backstage's "Definition" tab
+/// of the entity page (`/catalog/:namespace/api/:name/definition`).
+pub fn api_definition_dir(entity_ref: &EntityRef) -> String {
+    format!("{}definition/", entity_dir(entity_ref))
+}
+
+/// The output path of an API's definition page.
+pub fn api_definition_page(entity_ref: &EntityRef) -> String {
+    format!("{}index.html", api_definition_dir(entity_ref))
+}
+
+/// The raw definition beside its page, for download:
+/// `definition/<name>.<extension>`.
+pub fn api_definition_file(entity_ref: &EntityRef, extension: &str) -> String {
+    format!(
+        "{}{}.{extension}",
+        api_definition_dir(entity_ref),
+        encode_segment(&entity_ref.name)
+    )
 }
 
 /// Backstage's `GET /api/catalog/entities/by-name/:kind/:namespace/:name`,
@@ -262,6 +285,24 @@ mod tests {
         assert_eq!(
             entity_page(&r("API", "Team-A", "x.y_z")),
             "catalog/team-a/api/x.y_z/index.html"
+        );
+    }
+
+    #[test]
+    fn api_definitions_follow_backstage() {
+        let e = r("API", "default", "Pet.Store");
+        assert_eq!(
+            api_definition_page(&e),
+            "catalog/default/api/Pet.Store/definition/index.html"
+        );
+        assert_eq!(
+            api_definition_file(&e, "yaml"),
+            "catalog/default/api/Pet.Store/definition/Pet.Store.yaml"
+        );
+        let evil = r("API", "default", "..");
+        assert_eq!(
+            api_definition_file(&evil, "txt"),
+            "catalog/default/api/%2E./definition/%2E..txt"
         );
     }
 

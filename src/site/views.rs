@@ -31,8 +31,8 @@ pub struct SiteView {
     pub root: String,
     /// Links of the main navigation.
     pub nav: Nav,
-    /// Which navigation entry this page belongs to: `home`, `catalog` or
-    /// `health`.
+    /// Which navigation entry this page belongs to: `home`, `catalog`,
+    /// `apis`, `docs`, `search` or `health`.
     pub section: &'static str,
     /// The `aria-current` value for that entry: `page` on the entry's own
     /// page, `true` on pages below it.
@@ -62,6 +62,8 @@ pub struct Nav {
     pub search: String,
     /// The JSON API (`api/catalog/entities.json`).
     pub api: String,
+    /// Every API (`api-docs/`).
+    pub apis: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -88,6 +90,9 @@ pub struct EntityLink {
     pub kind: String,
     /// The target's `metadata.description`, when it exists.
     pub description: Option<String>,
+    /// The target's API definition page, on links to APIs in the
+    /// "Provides APIs"/"Consumes APIs" sections.
+    pub definition_href: Option<String>,
 }
 
 /// A link taken from input (`metadata.links`, annotations): `href` is set
@@ -272,6 +277,8 @@ pub struct UserView {
 pub struct ApiView {
     /// `spec.definition`, raw text (show it in `<pre>`).
     pub definition: Option<String>,
+    /// The rendered definition (the "Definition" tab).
+    pub definition_href: String,
     /// `spec.remotes` of `mcp-server` APIs.
     pub remotes: Vec<ExternalLink>,
 }
@@ -568,4 +575,490 @@ pub struct DiagramScript {
     pub src: String,
     /// Subresource Integrity hash, for the pinned CDN file.
     pub integrity: Option<String>,
+}
+
+/// One row of `/api-docs/` (`api_index.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiIndexRow {
+    pub link: EntityLink,
+    pub display_name: String,
+    pub definition_href: String,
+    pub spec_type: Option<String>,
+    pub lifecycle: Option<String>,
+    pub owner: Option<EntityLink>,
+    pub system: Option<EntityLink>,
+    /// `apiProvidedBy`.
+    pub providers: Vec<EntityLink>,
+    /// `apiConsumedBy`.
+    pub consumers: Vec<EntityLink>,
+    pub description: Option<String>,
+    /// Lower-cased values the filter script matches (`data-*` attributes).
+    pub filter_type: String,
+    pub filter_lifecycle: String,
+    pub filter_owner: String,
+    /// Lower-cased name, title, description, tags: the text filter.
+    pub filter_text: String,
+}
+
+/// A filter choice of `/api-docs/`: lower-cased value, label, count.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+}
+
+/// `page` of `api_index.html`: every API of the catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiIndexPage {
+    pub rows: Vec<ApiIndexRow>,
+    pub types: Vec<FacetValue>,
+    pub lifecycles: Vec<FacetValue>,
+    pub owners: Vec<FacetValue>,
+}
+
+/// The head of an API definition page: what the entity page's header shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiHeader {
+    pub entity_ref: String,
+    pub name: String,
+    pub namespace: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub spec_type: Option<String>,
+    pub lifecycle: Option<String>,
+    pub owner: Option<EntityLink>,
+    pub system: Option<EntityLink>,
+    /// The entity page (the "Overview" tab).
+    pub overview_href: String,
+    /// The static list of APIs.
+    pub kind_href: String,
+    pub api_docs_href: String,
+}
+
+/// The Info part of an OpenAPI or AsyncAPI definition.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiInfoView {
+    pub title: String,
+    pub version: String,
+    /// `openapi`/`swagger`/`asyncapi` as written.
+    pub spec_version: String,
+    pub summary: Option<String>,
+    /// Sanitized HTML from Markdown: may be used with `| safe`.
+    pub description_html: Option<String>,
+    pub terms_of_service: Option<ExternalLink>,
+    pub contact: Vec<ExternalLink>,
+    pub license: Option<ExternalLink>,
+    pub external_docs: Option<ExternalLink>,
+}
+
+/// A raw definition for download, written beside the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct DownloadLink {
+    pub href: String,
+    /// The file name (`petstore.yaml`).
+    pub name: String,
+}
+
+/// An entry of a definition page's table of contents.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiTocItem {
+    pub text: String,
+    pub href: String,
+    pub count: usize,
+}
+
+/// `page` of `api_definition.html`: an API's definition as a reference
+/// page. Exactly one of `openapi`, `asyncapi`, `graphql`, `grpc` is set
+/// when `format` names it.
+///
+/// Fields ending in `_html` hold HTML built at build time (Markdown
+/// rendered and sanitized, or code highlighted with every character
+/// escaped): the only fields of this page meant for `| safe`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiDefinitionPage {
+    pub about: ApiHeader,
+    /// `openapi`, `asyncapi`, `graphql`, `grpc`; `raw` (shown as text),
+    /// `url` (a URL that was not fetched), `none` (no definition).
+    pub format: &'static str,
+    pub info: Option<ApiInfoView>,
+    /// Why a definition of a known type is shown as text.
+    pub unreadable: Option<String>,
+    /// How many problems reading the definition found (see the overview).
+    pub problem_count: usize,
+    /// The definition is this URL, which was not fetched.
+    pub not_fetched: Option<ExternalLink>,
+    /// `$ref`s to other files or URLs, which were not fetched.
+    pub external_refs: Vec<String>,
+    pub download: Option<DownloadLink>,
+    /// The definition as a highlighted code block (escaped by
+    /// construction): for `| safe`.
+    pub source_html: Option<String>,
+    /// Lines of the definition.
+    pub source_lines: usize,
+    /// The code highlighting stylesheet.
+    pub highlight_css: String,
+    pub toc: Vec<ApiTocItem>,
+    pub openapi: Option<OpenApiView>,
+    pub asyncapi: Option<AsyncApiView>,
+    pub graphql: Option<GraphqlView>,
+    pub grpc: Option<ProtoView>,
+    /// `spec.remotes` of `mcp-server` APIs.
+    pub remotes: Vec<ExternalLink>,
+}
+
+/// One event of a flattened schema tree: `leaf` (a node without
+/// children), `open` (a node whose children follow) or `close` (the end
+/// of the last opened node's children). Templates nest lists without
+/// recursion.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SchemaRow {
+    pub event: &'static str,
+    /// How the node relates to its parent when it is no property:
+    /// `items`, `one of`, `any of`, `all of`, `not`, `additional
+    /// properties`, `tuple item`.
+    pub role: Option<&'static str>,
+    pub name: Option<String>,
+    pub required: bool,
+    pub type_label: String,
+    /// The component schema this node was reached through.
+    pub ref_name: Option<String>,
+    /// `#anchor` of that schema on this page.
+    pub ref_href: Option<String>,
+    /// The reference is being expanded further up: no children shown.
+    pub recursive: bool,
+    /// Not expanded (size or depth limit): see `ref_href`.
+    pub truncated: bool,
+    /// A `$ref` that was not followed, as written.
+    pub missing_ref: Option<String>,
+    /// That reference names another file or a URL (not fetched).
+    pub missing_external: bool,
+    pub title: Option<String>,
+    /// Sanitized HTML from Markdown: may be used with `| safe`.
+    pub description_html: Option<String>,
+    pub enum_values: Vec<String>,
+    pub enum_more: usize,
+    pub default: Option<String>,
+    pub examples: Vec<String>,
+    /// `keyword: value`.
+    pub constraints: Vec<String>,
+    /// `nullable`, `read-only`, `write-only`, `deprecated`, `no other
+    /// properties`.
+    pub flags: Vec<&'static str>,
+    pub discriminator: Option<String>,
+    /// Shown expanded (the first levels).
+    pub expanded: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiServerView {
+    pub name: Option<String>,
+    pub anchor: Option<String>,
+    pub url: String,
+    pub protocol: Option<String>,
+    pub description_html: Option<String>,
+    /// `name = default (one of: …)`.
+    pub variables: Vec<String>,
+}
+
+/// An example value (JSON text).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleView {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub value: Option<String>,
+    /// A URL where the example lives (not fetched).
+    pub external: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MediaView {
+    pub media_type: String,
+    pub schema: Vec<SchemaRow>,
+    pub examples: Vec<ExampleView>,
+}
+
+/// A parameter, header or channel parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParameterView {
+    pub name: String,
+    pub location: Option<String>,
+    pub required: bool,
+    pub deprecated: bool,
+    pub type_label: Option<String>,
+    pub description_html: Option<String>,
+    pub schema: Vec<SchemaRow>,
+    pub examples: Vec<ExampleView>,
+    pub missing_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyView {
+    pub description_html: Option<String>,
+    pub required: bool,
+    pub content: Vec<MediaView>,
+    pub missing_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseView {
+    pub status: String,
+    /// `2xx`, `4xx`… or `default`: for the status badge's class.
+    pub status_class: String,
+    pub description_html: Option<String>,
+    pub headers: Vec<ParameterView>,
+    pub content: Vec<MediaView>,
+    pub missing_ref: Option<String>,
+}
+
+/// An OpenAPI operation or webhook.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationView {
+    pub anchor: String,
+    /// The full entry; a repeat (an operation with several tags, in a
+    /// later tag's group) only links to it.
+    pub primary: bool,
+    /// Upper case: `GET`.
+    pub method: String,
+    /// Lower case, for the badge's class.
+    pub method_class: String,
+    pub path: String,
+    pub operation_id: Option<String>,
+    pub summary: Option<String>,
+    pub description_html: Option<String>,
+    pub deprecated: bool,
+    pub parameters: Vec<ParameterView>,
+    pub request_body: Option<BodyView>,
+    pub responses: Vec<ResponseView>,
+    /// Each way to authenticate, as text (`api_key`, `oauth (read, write)`).
+    pub security: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationGroupView {
+    pub name: String,
+    pub anchor: String,
+    pub description_html: Option<String>,
+    pub operations: Vec<OperationView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedSchemaView {
+    pub name: String,
+    pub anchor: String,
+    pub schema: Vec<SchemaRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SecuritySchemeView {
+    pub name: String,
+    pub anchor: String,
+    pub kind: String,
+    pub description_html: Option<String>,
+    pub details: Vec<KeyValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenApiView {
+    pub servers: Vec<ApiServerView>,
+    pub groups: Vec<OperationGroupView>,
+    pub webhooks: Vec<OperationView>,
+    pub schemas: Vec<NamedSchemaView>,
+    pub security_schemes: Vec<SecuritySchemeView>,
+    pub operation_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub anchor: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description_html: Option<String>,
+    pub content_type: Option<String>,
+    /// The component message this is, on this page.
+    pub ref_href: Option<String>,
+    pub headers: Vec<SchemaRow>,
+    pub payload: Vec<SchemaRow>,
+    /// A payload in another schema format (Avro…), not shown.
+    pub payload_format: Option<String>,
+    pub examples: Vec<ExampleView>,
+    pub missing_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AsyncOperationView {
+    pub anchor: String,
+    /// `send`/`receive` (3.x) or `publish`/`subscribe` (2.x).
+    pub action: String,
+    pub channel: String,
+    pub channel_href: Option<String>,
+    pub operation_id: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description_html: Option<String>,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelView {
+    pub anchor: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description_html: Option<String>,
+    pub parameters: Vec<ParameterView>,
+    /// Links to its operations.
+    pub operations: Vec<PagerLink>,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AsyncApiView {
+    pub servers: Vec<ApiServerView>,
+    pub channels: Vec<ChannelView>,
+    pub operations: Vec<AsyncOperationView>,
+    pub messages: Vec<MessageView>,
+    pub schemas: Vec<NamedSchemaView>,
+    pub security_schemes: Vec<SecuritySchemeView>,
+}
+
+/// A use of a type: `prefix`, the name (a link when `href` is set),
+/// `suffix`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeLinkView {
+    pub prefix: String,
+    pub name: String,
+    pub suffix: String,
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlArgView {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: TypeLinkView,
+    pub default: Option<String>,
+    pub description_html: Option<String>,
+}
+
+/// A field, query, mutation or subscription, or an input field.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlFieldView {
+    pub anchor: String,
+    pub name: String,
+    pub args: Vec<GraphqlArgView>,
+    #[serde(rename = "type")]
+    pub ty: TypeLinkView,
+    pub default: Option<String>,
+    pub description_html: Option<String>,
+    /// The deprecation reason, when deprecated.
+    pub deprecated: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlValueView {
+    pub anchor: String,
+    pub name: String,
+    pub description_html: Option<String>,
+    pub deprecated: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlTypeView {
+    pub anchor: String,
+    pub name: String,
+    /// `type`, `interface`, `union`, `enum`, `input`, `scalar`.
+    pub keyword: &'static str,
+    pub description_html: Option<String>,
+    pub interfaces: Vec<TypeLinkView>,
+    pub fields: Vec<GraphqlFieldView>,
+    pub members: Vec<TypeLinkView>,
+    pub values: Vec<GraphqlValueView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlTypeGroupView {
+    pub title: String,
+    pub anchor: String,
+    pub types: Vec<GraphqlTypeView>,
+}
+
+/// Queries, mutations or subscriptions.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlOperationsView {
+    pub title: &'static str,
+    pub anchor: &'static str,
+    pub root_type: Option<TypeLinkView>,
+    pub fields: Vec<GraphqlFieldView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphqlView {
+    pub description_html: Option<String>,
+    pub operations: Vec<GraphqlOperationsView>,
+    pub groups: Vec<GraphqlTypeGroupView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RpcView {
+    pub anchor: String,
+    pub name: String,
+    pub request: TypeLinkView,
+    pub response: TypeLinkView,
+    pub client_streaming: bool,
+    pub server_streaming: bool,
+    /// Comments are text, not Markdown.
+    pub description: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceView {
+    pub anchor: String,
+    pub name: String,
+    pub full_name: String,
+    pub description: Option<String>,
+    pub rpcs: Vec<RpcView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtoFieldView {
+    pub name: String,
+    pub label: Option<String>,
+    pub map_key: Option<String>,
+    #[serde(rename = "type")]
+    pub ty: TypeLinkView,
+    pub number: i64,
+    pub oneof: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtoMessageView {
+    pub anchor: String,
+    pub full_name: String,
+    pub description: Option<String>,
+    pub fields: Vec<ProtoFieldView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtoEnumView {
+    pub anchor: String,
+    pub full_name: String,
+    pub description: Option<String>,
+    /// `NAME = number`.
+    pub values: Vec<KeyValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtoView {
+    pub syntax: String,
+    pub package: Option<String>,
+    pub imports: Vec<String>,
+    pub services: Vec<ServiceView>,
+    pub messages: Vec<ProtoMessageView>,
+    pub enums: Vec<ProtoEnumView>,
 }

@@ -650,6 +650,7 @@ fn main() -> anyhow::Result<()> {
         index_stats = t.phase(Phase::SearchIndex, || {
             let site = backlot::site::Site::new(
                 &loaded.catalog,
+                &loaded.apis,
                 &loaded.sources,
                 &loaded.diagnostics,
                 &loaded.config,

@@ -197,3 +197,35 @@ fn static_kind_lists_page_through_every_entity() {
             && second.contains("href=\"../3/\" rel=\"next\"")
     );
 }
+
+// Issue #6: /api-docs/ filters its static rows by type, lifecycle, owner
+// and text from Backstage's `filters[...]` parameters, from file:// too;
+// without a filter every row shows.
+#[test]
+fn api_docs_filters_come_from_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let site = Portal::load(&crate::support::fixture("backstage-examples")).render();
+    output::write_atomic(&site, &public).unwrap();
+    let index = public.join("api-docs/index.html");
+    let shown = |dom: &str| {
+        dom.split("<tr data-type=")
+            .skip(1)
+            .filter(|row| !row[..row.find('>').unwrap_or(0)].contains("hidden"))
+            .count()
+    };
+    let all = dump_dom(&file_url(&index, ""));
+    assert_eq!(shown(&all), 10, "every API shows without filters");
+    assert!(all.contains("10 APIs"), "no count");
+    // openapi APIs owned by team-a: spotify, wayback-archive, wayback-search.
+    let dom = dump_dom(&file_url(
+        &index,
+        "?filters[type]=openapi&filters[owners]=team-a",
+    ));
+    assert_eq!(shown(&dom), 3, "type and owner filters");
+    assert!(dom.contains("3 of 10 APIs"));
+    let dom = dump_dom(&file_url(&index, "?filters[text]=streetlights"));
+    assert_eq!(shown(&dom), 1, "text filter");
+    let dom = dump_dom(&file_url(&index, "?filters[lifecycles]=deprecated"));
+    assert_eq!(shown(&dom), 1, "lifecycle filter (hello-world)");
+}

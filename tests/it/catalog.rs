@@ -18,7 +18,7 @@ const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n 
 // source and the reverse one on the target.
 #[test]
 fn relations_in_both_directions() {
-    let api = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders-api\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: openapi 3\n";
+    let api = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders-api\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: '{openapi: 3.0.0, info: {title: t, version: \"1\"}, paths: {}}'\n";
     let db = "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: orders-db\nspec:\n  type: database\n  owner: team-a\n";
     let web = component(
         "web",
@@ -221,6 +221,9 @@ fn same_ref_twice_in_a_file_replaces_with_a_warning() {
     );
 }
 
+/// An OpenAPI definition that reads without problems.
+const SPEC: &str = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n";
+
 // spec/catalog.md §9: $text, $json, $yaml relative to the file holding them.
 #[test]
 fn placeholders_are_resolved_relative_to_the_descriptor() {
@@ -230,14 +233,22 @@ fn placeholders_are_resolved_relative_to_the_descriptor() {
         ("repos/org/catalog-info.yaml", TEAM),
         ("repos/a/catalog-info.yaml", api),
         ("repos/a/note.txt", "hello"),
-        ("repos/a/spec/openapi.yaml", "openapi: 3.0.0\n"),
+        ("repos/a/spec/openapi.yaml", SPEC),
         ("repos/a/data.json", "{\"k\": [1, 2]}"),
         ("repos/a/data.yaml", "k: v\n"),
     ]);
     let p = Portal::load(dir.path());
     assert!(p.loaded.diagnostics.is_empty(), "{}", p.dump());
     let e = p.loaded.catalog.get("api:default/a").unwrap();
-    assert_eq!(e.spec_str("definition"), Some("openapi: 3.0.0\n"));
+    assert_eq!(e.spec_str("definition"), Some(SPEC));
+    // A `$text` value carries the span of its file, so that readers of the
+    // text (API definitions) can point at that file's lines.
+    let span = e.spec().unwrap().get("definition").unwrap().span;
+    assert_eq!(
+        p.loaded.sources.display(span.file),
+        "repos/a/spec/openapi.yaml"
+    );
+    assert_eq!((span.start.line, span.start.col), (1, 1));
     assert_eq!(e.annotation("example.com/data"), Some("hello"));
     let extra = e.spec().unwrap().get("extra").unwrap().to_json();
     assert_eq!(extra["json"], serde_json::json!({"k": [1, 2]}));

@@ -287,7 +287,18 @@ fn edit(
                 std::fs::remove_file(&path).unwrap();
                 ("removed the API's $text target".to_string(), vec![path])
             } else {
-                let path = write(root, "api/spec.txt", &format!("openapi: 3.0.0 # {serial}"));
+                // A real OpenAPI definition (its operations are pages'
+                // anchors and search documents), broken now and then (a
+                // diagnostic at a line of this file).
+                let spec = if serial.is_multiple_of(4) {
+                    format!("openapi: 3.0.0\ninfo: {{title: Orders {serial}\n")
+                } else {
+                    format!(
+                        "openapi: 3.0.0\ninfo: {{title: Orders, version: '{serial}'}}\npaths:\n  /orders/{{id}}:\n    get:\n      operationId: getOrder{}\n      summary: Order {serial}\n      responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Order'}}}}}}}}\ncomponents:\n  schemas:\n    Order: {{type: object, properties: {{id: {{type: string}}, next: {{$ref: '#/components/schemas/Order'}}}}}}\n",
+                        serial % 3
+                    )
+                };
+                let path = write(root, "api/spec.txt", &spec);
                 ("the API's $text target".to_string(), vec![path])
             }
         }

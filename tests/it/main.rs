@@ -3,6 +3,7 @@
 
 mod support;
 
+mod apidocs;
 mod bad_input;
 mod browser;
 mod catalog;

@@ -66,7 +66,7 @@ spec:
   type: openapi
   lifecycle: production
   owner: team-a
-  definition: 'openapi: 3.0.0'
+  definition: '{openapi: 3.0.0, info: {title: Payments, version: ''1''}, paths: {}}'
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Component
