@@ -25,7 +25,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::Problem;
 use super::openapi::{
     ExternalDocs, Info, RequiredScheme, SecurityRequirement, SecurityScheme, ServerVariable,
     components, external_docs, read_info, requirements, security_schemes, server_variables,
@@ -34,6 +33,7 @@ use super::schema::{
     Anchors, Ctx, Deref, MissingRef, NamedSchema, Schema, example_text, parse, plain_text,
     wrong_type,
 };
+use super::{Problem, ProblemKind};
 use crate::model::yaml::{Map, Node, Value};
 use crate::source::Pos;
 
@@ -240,7 +240,8 @@ pub fn read(text: &str) -> (Option<AsyncApi>, Vec<Problem>) {
                         version_node.span.start,
                         format!("AsyncAPI version `{version}` is not supported"),
                     )
-                    .help("Backlot reads AsyncAPI 2.x and 3.x"),
+                    .help("Backlot reads AsyncAPI 2.x and 3.x")
+                    .kind(ProblemKind::UnsupportedVersion),
                 ],
             );
         }

@@ -34,6 +34,20 @@ pub struct Problem {
     pub message: String,
     /// How to fix it, when there is something to say.
     pub help: Option<String>,
+    /// What kind of problem it is: the diagnostic code it is reported with.
+    pub kind: ProblemKind,
+}
+
+/// Problems the API docs stage reports under codes of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum ProblemKind {
+    /// Anything else wrong in a definition.
+    #[default]
+    Other,
+    /// A local `$ref` that names nothing, or a chain of them that loops.
+    UnresolvedRef,
+    /// A format version the reader does not know.
+    UnsupportedVersion,
 }
 
 impl Problem {
@@ -42,7 +56,13 @@ impl Problem {
             pos,
             message: message.into(),
             help: None,
+            kind: ProblemKind::Other,
         }
+    }
+
+    pub fn kind(mut self, kind: ProblemKind) -> Problem {
+        self.kind = kind;
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Problem {

@@ -21,11 +21,11 @@
 
 use serde::Serialize;
 
-use super::Problem;
 use super::schema::{
     Anchors, Ctx, Deref, MissingRef, NamedSchema, Schema, example_text, parse, plain_text,
     wrong_type,
 };
+use super::{Problem, ProblemKind};
 use crate::model::yaml::{Map, Node, Value};
 use crate::source::Pos;
 
@@ -362,7 +362,8 @@ fn dialect(ctx: &mut Ctx, root: &Node, map: &Map) -> Result<(Dialect, String), P
                 node.span.start,
                 format!("OpenAPI version `{version}` is not supported"),
             )
-            .help("Backlot reads `swagger: \"2.0\"` and `openapi: 3.0.x` or `3.1.x`")),
+            .help("Backlot reads `swagger: \"2.0\"` and `openapi: 3.0.x` or `3.1.x`")
+            .kind(ProblemKind::UnsupportedVersion)),
         };
     }
     if let Some(node) = map.get("swagger") {
@@ -374,7 +375,8 @@ fn dialect(ctx: &mut Ctx, root: &Node, map: &Map) -> Result<(Dialect, String), P
                 node.span.start,
                 format!("Swagger version `{version}` is not supported"),
             )
-            .help("Backlot reads `swagger: \"2.0\"` and `openapi: 3.0.x` or `3.1.x`"))
+            .help("Backlot reads `swagger: \"2.0\"` and `openapi: 3.0.x` or `3.1.x`")
+            .kind(ProblemKind::UnsupportedVersion))
         };
     }
     Err(Problem::new(

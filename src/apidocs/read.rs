@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{Problem, asyncapi, graphql, openapi, proto};
+use super::{Problem, ProblemKind, asyncapi, graphql, openapi, proto};
 use crate::catalog::{Catalog, EntityId};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Entity, Kind, Node};
@@ -264,21 +264,15 @@ fn message(p: &Problem, spec_type: &str) -> String {
     format!("{spec_type} definition: {}", p.message)
 }
 
-/// Which code a reader's problem is reported with. The readers give
-/// messages, not kinds; the phrases matched are pinned by the tests below.
+/// Which code a reader's problem is reported with: a problem that kept the
+/// definition from being read at all is `api/invalid-definition`, unless a
+/// more specific kind says otherwise.
 fn code_of(p: &Problem, fatal: bool) -> Code {
-    let m = p.message.as_str();
-    if m.contains("does not resolve in this document")
-        || m.contains("refers back to itself")
-        || m.contains("references in a row")
-    {
-        Code::ApiUnresolvedRef
-    } else if fatal && m.contains("version") && m.contains("is not supported") {
-        Code::ApiUnsupportedVersion
-    } else if fatal {
-        Code::ApiInvalidDefinition
-    } else {
-        Code::ApiDefinitionProblem
+    match p.kind {
+        ProblemKind::UnresolvedRef => Code::ApiUnresolvedRef,
+        ProblemKind::UnsupportedVersion => Code::ApiUnsupportedVersion,
+        ProblemKind::Other if fatal => Code::ApiInvalidDefinition,
+        ProblemKind::Other => Code::ApiDefinitionProblem,
     }
 }
 

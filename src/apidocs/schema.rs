@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::Problem;
+use super::{Problem, ProblemKind};
 use crate::model::yaml::{Map, Node, Value};
 use crate::source::{FileId, Pos};
 
@@ -228,7 +228,8 @@ impl<'a> Ctx<'a> {
                                 ref_node.span.start,
                                 format!("`$ref: {reference}` refers back to itself"),
                             )
-                            .help("a chain of references must end at an object"),
+                            .help("a chain of references must end at an object")
+                            .kind(ProblemKind::UnresolvedRef),
                         );
                         return Deref::Missing(MissingRef {
                             reference: reference.to_string(),
@@ -246,10 +247,13 @@ impl<'a> Ctx<'a> {
             .and_then(Node::as_str)
             .unwrap_or_default()
             .to_string();
-        self.report(Problem::new(
-            node.span.start,
-            format!("more than {MAX_REF_HOPS} references in a row; not followed"),
-        ));
+        self.report(
+            Problem::new(
+                node.span.start,
+                format!("more than {MAX_REF_HOPS} references in a row; not followed"),
+            )
+            .kind(ProblemKind::UnresolvedRef),
+        );
         Deref::Missing(MissingRef {
             reference,
             external: false,
@@ -280,7 +284,8 @@ impl<'a> Ctx<'a> {
                         ref_node.span.start,
                         format!("`$ref: {reference}` does not resolve in this document"),
                     )
-                    .help(help),
+                    .help(help)
+                    .kind(ProblemKind::UnresolvedRef),
                 );
                 Lookup::Missing(MissingRef {
                     reference: reference.to_string(),
