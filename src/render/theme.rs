@@ -62,6 +62,7 @@ const DEFAULT_THEME: &[(&str, &[u8])] = &[
     embed!("templates/partials/relations.html"),
     embed!("static/backlot.css"),
     embed!("static/api-docs.js"),
+    embed!("static/api-definition.js"),
     embed!("static/catalog.js"),
     embed!("static/docs.css"),
     embed!("static/search.js"),

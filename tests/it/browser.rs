@@ -229,3 +229,33 @@ fn api_docs_filters_come_from_the_url() {
     let dom = dump_dom(&file_url(&index, "?filters[lifecycles]=deprecated"));
     assert_eq!(shown(&dom), 1, "lifecycle filter (hello-world)");
 }
+
+// A search result or shared link to an operation of a definition page
+// (`definition/#op-…`) must show the operation: it sits in a closed
+// <details>, which api-definition.js opens for the URL's fragment.
+#[test]
+fn a_link_to_an_operation_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let site = Portal::load(&crate::support::fixture("backstage-examples")).render();
+    output::write_atomic(&site, &public).unwrap();
+    let page = public.join("catalog/default/api/petstore/definition/index.html");
+    let open_state = |dom: &str, anchor: &str| {
+        let at = dom
+            .find(&format!("id=\"{anchor}\""))
+            .unwrap_or_else(|| panic!("no {anchor}"));
+        let details = &dom[at..][dom[at..].find("<details").unwrap()..];
+        details[..details.find('>').unwrap()].contains("open")
+    };
+    let dom = dump_dom(&file_url(&page, "#op-showPetById"));
+    assert!(
+        open_state(&dom, "op-showPetById"),
+        "the linked operation is open"
+    );
+    assert!(!open_state(&dom, "op-listPets"), "the others stay closed");
+    let dom = dump_dom(&file_url(&page, ""));
+    assert!(
+        !open_state(&dom, "op-showPetById"),
+        "closed without a fragment"
+    );
+}
