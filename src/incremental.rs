@@ -61,6 +61,8 @@ pub struct CatalogMemo {
     pub globs: Vec<PathBuf>,
     /// The YAML documents of the files read, for the next crawl.
     pub parsed: Arc<ParseMemo>,
+    /// The API definitions read, for the next build.
+    pub api_reads: Arc<crate::apidocs::ReadMemo>,
 }
 
 /// Whether none of `changed` can change what crawling finds: no path is

@@ -115,19 +115,21 @@ pub fn load_reusing(
         None => {
             let mut diagnostics = Diagnostics::new();
             // Parses are reused by content, so whatever the changed paths.
+            // So are API definition reads.
             let before = reuse.as_ref().map(|r| match r.catalog.as_ref() {
-                Some(memo) => Arc::clone(&memo.parsed),
-                None => Arc::default(),
+                Some(memo) => (Arc::clone(&memo.parsed), Arc::clone(&memo.api_reads)),
+                None => Default::default(),
             });
             let (crawled, parsed) = crawl::crawl_reusing(
                 &config,
                 config_file,
                 &mut sources,
                 &mut diagnostics,
-                before.as_deref(),
+                before.as_ref().map(|b| &*b.0),
             );
             let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
-            let (apis, found) = apidocs::read_all(&catalog, &sources);
+            let (apis, found, api_reads) =
+                apidocs::read_all_reusing(&catalog, &sources, before.as_ref().map(|b| &*b.1));
             diagnostics.extend(found);
             let memo = CatalogMemo {
                 sources,
@@ -138,6 +140,7 @@ pub fn load_reusing(
                 reads: crawled.reads,
                 globs: crawled.globs,
                 parsed: Arc::new(parsed),
+                api_reads: Arc::new(api_reads),
             };
             if let Some(r) = &mut reuse {
                 drop_later(r.catalog.replace(memo.clone()));

@@ -24,7 +24,7 @@ pub mod proto;
 pub mod read;
 pub mod schema;
 
-pub use read::{ApiDoc, ApiDocs, Language, Model, read_all};
+pub use read::{ApiDoc, ApiDocs, Language, Model, ReadMemo, read_all, read_all_reusing};
 
 /// Something wrong with a definition, at a position inside its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

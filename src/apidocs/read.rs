@@ -108,49 +108,92 @@ impl ApiDocs {
     }
 }
 
+/// Definitions read by a build, by `spec.type` and text, for the next
+/// build of a `serve` session: a descriptor edit reads again only the
+/// definitions that changed. A read depends on nothing else (problems are
+/// positioned in the text; mapping them to files happens per build).
+#[derive(Debug, Default)]
+pub struct ReadMemo {
+    reads: rustc_hash::FxHashMap<(String, String), Read>,
+}
+
+/// One definition, read: its doc, and its problems in text positions.
+type Read = (Arc<ApiDoc>, Arc<Vec<Problem>>);
+
 /// Reads every API entity's definition, in parallel; diagnostics in
 /// catalog order.
 pub fn read_all(catalog: &Catalog, sources: &SourceDb) -> (ApiDocs, Vec<Diagnostic>) {
-    let read: Vec<(Option<Arc<ApiDoc>>, Vec<Diagnostic>)> = catalog
+    let (docs, diagnostics, _) = read_all_reusing(catalog, sources, None);
+    (docs, diagnostics)
+}
+
+/// [`read_all`], taking the reads of unchanged definitions from `before`;
+/// also returns the memo for the next build (empty without `before`).
+pub fn read_all_reusing(
+    catalog: &Catalog,
+    sources: &SourceDb,
+    before: Option<&ReadMemo>,
+) -> (ApiDocs, Vec<Diagnostic>, ReadMemo) {
+    let read: Vec<Option<(Read, Vec<Diagnostic>, String)>> = catalog
         .entities
         .par_iter()
-        .map(|e| match read_entity(e, sources) {
-            Some((doc, diags)) => (Some(Arc::new(doc)), diags),
-            None => (None, Vec::new()),
+        .map(|e| {
+            let (node, text, spec_type) = definition(e)?;
+            let key = (spec_type, text.to_string());
+            let read = match before.and_then(|b| b.reads.get(&key)) {
+                Some((doc, problems)) => (Arc::clone(doc), Arc::clone(problems)),
+                None => {
+                    let (doc, problems) = read_definition(&key.0, text);
+                    (Arc::new(doc), Arc::new(problems))
+                }
+            };
+            let diagnostics = diagnose(e, node, &read.0, &read.1, &key.0, sources);
+            Some((read, diagnostics, key.0))
         })
         .collect();
     let mut diagnostics = Vec::new();
+    let mut memo = ReadMemo::default();
     let docs = read
         .into_iter()
-        .map(|(doc, diags)| {
+        .map(|read| {
+            let ((doc, problems), diags, spec_type) = read?;
             diagnostics.extend(diags);
-            doc
+            if before.is_some() {
+                memo.reads
+                    .insert((spec_type, doc.text.clone()), (Arc::clone(&doc), problems));
+            }
+            Some(doc)
         })
         .collect();
-    (ApiDocs { docs }, diagnostics)
+    (ApiDocs { docs }, diagnostics, memo)
 }
 
-fn read_entity(e: &Entity, sources: &SourceDb) -> Option<(ApiDoc, Vec<Diagnostic>)> {
+/// An API entity's `spec.definition` node, its text, and its `spec.type`
+/// (lower case).
+fn definition(e: &Entity) -> Option<(&Node, &str, String)> {
     if e.kind != Kind::Api {
         return None;
     }
     let node = e.spec()?.get("definition")?;
     let text = node.as_str()?;
     let spec_type = e.spec_str("type").unwrap_or_default().to_ascii_lowercase();
+    Some((node, text, spec_type))
+}
+
+/// Reads a definition by its type: the doc and the readers' problems.
+fn read_definition(spec_type: &str, text: &str) -> (ApiDoc, Vec<Problem>) {
     if is_unfetched_url(text) {
-        return Some((
-            ApiDoc {
-                model: Model::Raw,
-                text: text.to_string(),
-                language: Language::Text,
-                unreadable: None,
-                not_fetched: Some(text.trim().to_string()),
-                problem_count: 0,
-            },
-            Vec::new(),
-        ));
+        let doc = ApiDoc {
+            model: Model::Raw,
+            text: text.to_string(),
+            language: Language::Text,
+            unreadable: None,
+            not_fetched: Some(text.trim().to_string()),
+            problem_count: 0,
+        };
+        return (doc, Vec::new());
     }
-    let (model, problems, language) = match spec_type.as_str() {
+    let (model, problems, language) = match spec_type {
         "openapi" => {
             let (m, p) = openapi::read(text);
             (
@@ -175,22 +218,45 @@ fn read_entity(e: &Entity, sources: &SourceDb) -> Option<(ApiDoc, Vec<Diagnostic
             let (m, p) = proto::read(text);
             (m.map(|m| Model::Proto(Box::new(m))), p, Language::Proto)
         }
-        _ => (Some(Model::Raw), Vec::new(), raw_language(&spec_type, text)),
+        _ => (Some(Model::Raw), Vec::new(), raw_language(spec_type, text)),
     };
-    let fatal = model.is_none();
-    let unreadable = fatal.then(|| {
+    let unreadable = model.is_none().then(|| {
         problems.first().map_or_else(
             || "the definition is empty".to_string(),
             |p| p.message.clone(),
         )
     });
-    let place = Placement::of(node, e, text, sources);
+    let doc = ApiDoc {
+        model: model.unwrap_or(Model::Raw),
+        text: text.to_string(),
+        language,
+        unreadable,
+        not_fetched: None,
+        problem_count: problems.len(),
+    };
+    (doc, problems)
+}
+
+/// The diagnostics of a read definition, at their places in the files.
+fn diagnose(
+    e: &Entity,
+    node: &Node,
+    doc: &ApiDoc,
+    problems: &[Problem],
+    spec_type: &str,
+    sources: &SourceDb,
+) -> Vec<Diagnostic> {
+    if doc.not_fetched.is_some() {
+        return Vec::new();
+    }
+    let fatal = doc.unreadable.is_some();
+    let place = Placement::of(node, e, &doc.text, sources);
     let canonical = e.entity_ref.canonical();
     let mut diagnostics: Vec<Diagnostic> = problems
         .iter()
         .take(MAX_PROBLEMS)
         .map(|p| {
-            let mut d = Diagnostic::new(code_of(p, fatal), message(p, &spec_type))
+            let mut d = Diagnostic::new(code_of(p, fatal), message(p, spec_type))
                 .at(place.span(p.pos))
                 .entity(canonical);
             if let Some(help) = &p.help {
@@ -220,17 +286,7 @@ fn read_entity(e: &Entity, sources: &SourceDb) -> Option<(ApiDoc, Vec<Diagnostic
             .entity(canonical),
         );
     }
-    Some((
-        ApiDoc {
-            model: model.unwrap_or(Model::Raw),
-            text: text.to_string(),
-            language,
-            unreadable,
-            not_fetched: None,
-            problem_count: problems.len(),
-        },
-        diagnostics,
-    ))
+    diagnostics
 }
 
 /// A definition that is only a URL: a `$text` placeholder naming a URL
