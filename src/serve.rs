@@ -229,6 +229,7 @@ pub fn watch(
             .with_context(|| format!("watching {}", path.display()))?;
     }
     let live = Arc::clone(live);
+    let indexer = search_worker(Arc::clone(&live));
     std::thread::spawn(move || {
         // The watcher lives as long as this thread.
         let _watcher = watcher;
@@ -259,24 +260,41 @@ pub fn watch(
                 started.elapsed().as_millis()
             );
             if let Some(job) = search.filter(|_| swapped) {
-                let live = Arc::clone(&live);
-                std::thread::spawn(move || {
-                    // A newer build is served already: its own index follows.
-                    if !live.serves(generation) {
-                        return;
-                    }
-                    let started = Instant::now();
-                    if live.patch(generation, job()) {
-                        eprintln!(
-                            "search index updated in {} ms (generation {generation})",
-                            started.elapsed().as_millis()
-                        );
-                    }
-                });
+                let _ = indexer.send((generation, job));
             }
         }
     });
     Ok(())
+}
+
+/// The thread that builds the search index of each served build, after
+/// its pages are published; only the newest build's index is built. One
+/// thread for the session rather than one per rebuild: with mimalloc, a
+/// thread that exits leaves the memory it allocated (an index build
+/// allocates hundreds of megabytes) for the next allocating thread to
+/// reclaim, which stalled the rebuild after it by tens of milliseconds.
+fn search_worker(live: Arc<Live>) -> std::sync::mpsc::Sender<(u64, SearchJob)> {
+    let (jobs, queue) = std::sync::mpsc::channel::<(u64, SearchJob)>();
+    std::thread::spawn(move || {
+        while let Ok(mut next) = queue.recv() {
+            while let Ok(newer) = queue.try_recv() {
+                next = newer;
+            }
+            let (generation, job) = next;
+            // A newer build is served already: its own index follows.
+            if !live.serves(generation) {
+                continue;
+            }
+            let started = Instant::now();
+            if live.patch(generation, job()) {
+                eprintln!(
+                    "search index updated in {} ms (generation {generation})",
+                    started.elapsed().as_millis()
+                );
+            }
+        }
+    });
+    jobs
 }
 
 /// The paths a burst of events touched.
