@@ -869,7 +869,8 @@ fn truncate(mut text: String) -> String {
 /// Parses a definition. JSON definitions are read too: JSON is YAML's flow
 /// syntax.
 pub(crate) fn parse(text: &str) -> Result<Node, Problem> {
-    crate::model::yaml::parse_single(text, FileId(0)).map_err(|d| {
+    let text = join_surrogate_escapes(text);
+    crate::model::yaml::parse_single(&text, FileId(0)).map_err(|d| {
         let pos = d.span.map_or(Pos::new(1, 1), |s| s.start);
         let problem = Problem::new(pos, d.message);
         match d.help {
@@ -877,6 +878,60 @@ pub(crate) fn parse(text: &str) -> Result<Node, Problem> {
             None => problem,
         }
     })
+}
+
+/// `\uD83D\uDE00` (a character outside the Basic Multilingual Plane
+/// written as a UTF-16 surrogate pair, as JSON writers such as Python's
+/// `json.dumps` do) becomes `\U0001F600`: JSON accepts the pair, the
+/// YAML parser refuses each half. A column after it on the same line moves
+/// two to the left in diagnostics. Escaped backslashes (`\\uD83D`) are
+/// left alone.
+fn join_surrogate_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    fn hex4(s: &str, at: usize) -> Option<u32> {
+        let digits = s.get(at..at + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
+    let bytes = text.as_bytes();
+    // Cheap exit: most definitions have no `\u` escape at all.
+    if !text.contains("\\u") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    let mut backslashes = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\\' {
+            backslashes += 1;
+            i += 1;
+            continue;
+        }
+        let escaping = backslashes % 2 == 1;
+        backslashes = 0;
+        if escaping
+            && b == b'u'
+            && let Some(high @ 0xD800..=0xDBFF) = hex4(text, i + 1)
+            && text.get(i + 5..i + 7) == Some("\\u")
+            && let Some(low @ 0xDC00..=0xDFFF) = hex4(text, i + 7)
+        {
+            let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+            out.push_str(&text[copied..i]);
+            out.push_str(&format!("U{c:08X}"));
+            i += 11;
+            copied = i;
+            continue;
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Anchors unique within one page: `prefix-` + a URL-safe form of `base`,
@@ -1236,9 +1291,9 @@ mod tests {
     }
 
     // JSON definitions are read as YAML flow syntax (YAML 1.2 §1.3 "JSON
-    // compatibility"); serde_json is the oracle. Known gaps of the YAML
-    // parser, not covered here: UTF-16 surrogate-pair escapes
-    // (`"\\ud83d\\ude00"`) and a tab right after `:` are rejected.
+    // compatibility"); serde_json is the oracle. A known gap of the YAML
+    // parser, not covered here: a tab right after `:` is rejected.
+    // Surrogate-pair escapes (RFC 8259 §7) are joined before parsing.
     #[test]
     fn json_syntax_reads_like_json() {
         let long = "x".repeat(100_000);
@@ -1251,6 +1306,7 @@ mod tests {
             r#"{"n": [0, -1, 1.5, 1E+2, -0.5e-3, 2e10]}"#.to_string(),
             format!("{}{}", "[".repeat(100), "]".repeat(100)),
             format!("{{\"a\": \"{long}\"}}"),
+            r#"{"emoji": "pets \ud83d\udc36 \uD83D\uDE00!", "bs": "\\ud83d\\ude00", "lone": "\u00e9"}"#.to_string(),
         ];
         for text in cases {
             let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
