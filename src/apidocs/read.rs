@@ -344,6 +344,11 @@ struct Placement {
     indent: u32,
     /// Columns added to the first line.
     first_indent: u32,
+    /// Every position is shown at `start`: the text's lines are not the
+    /// file's.
+    collapse: bool,
+    /// Where the definition's node starts.
+    start: Pos,
 }
 
 impl Placement {
@@ -359,6 +364,8 @@ impl Placement {
             line_offset: 0,
             indent: 0,
             first_indent: 0,
+            collapse: false,
+            start: span.start,
         };
         if span.start == Pos::new(1, 1) && span.file != e.origin.file {
             return whole;
@@ -375,6 +382,18 @@ impl Placement {
                 line_offset: span.start.line.saturating_sub(1 + blank_lines),
                 indent: col,
                 first_indent: col,
+                ..whole
+            };
+        }
+        // A flow scalar's lines are the file's only if it has as many:
+        // `\n` escapes add lines to the text, and plain or quoted scalars
+        // over several lines fold them. Then every problem is shown at the
+        // scalar's start, which is at least the right definition.
+        let file_lines = span.end.line.saturating_sub(span.start.line) + 1;
+        if text.split('\n').count() as u32 != file_lines {
+            return Placement {
+                collapse: true,
+                ..whole
             };
         }
         let quoted = matches!(line.chars().nth(col as usize), Some('"' | '\''));
@@ -383,10 +402,14 @@ impl Placement {
             line_offset: span.start.line.saturating_sub(1),
             indent: 0,
             first_indent: col + u32::from(quoted),
+            ..whole
         }
     }
 
     fn span(&self, pos: Pos) -> Span {
+        if self.collapse {
+            return Span::point(self.file, self.start);
+        }
         let add = if pos.line <= 1 {
             self.first_indent
         } else {
@@ -446,6 +469,29 @@ mod tests {
         assert_eq!(diags[0].code, Code::ApiUnsupportedVersion, "{diags:?}");
         let span = diags[0].span.unwrap();
         assert_eq!((span.start.line, span.start.col), (9, 25));
+    }
+
+    // A quoted definition on one line maps column for column; one whose
+    // `\n` escapes make several text lines has no line of its own in the
+    // file, so its problems point at the definition itself.
+    #[test]
+    fn flow_scalar_positions_map_to_the_descriptor() {
+        let (_, diags) = read(&api(r#""type Query { a: Nope }""#, "graphql"));
+        let span = diags[0].span.unwrap();
+        // The quote is at column 15, so the text starts at 16; `Nope` is at
+        // the text's column 17.
+        assert_eq!(
+            (span.start.line, span.start.col),
+            (9, 16 + 17 - 1),
+            "{diags:?}"
+        );
+        let (_, diags) = read(&api(
+            r#""openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: [oops]""#,
+            "openapi",
+        ));
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let span = diags[0].span.unwrap();
+        assert_eq!((span.start.line, span.start.col), (9, 15), "{diags:?}");
     }
 
     #[test]
