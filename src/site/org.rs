@@ -104,7 +104,14 @@ fn owned_by(site: &Site, from: &str, owners: &[EntityId], page_owner: EntityId) 
             .iter()
             .take(OWNED_PER_KIND)
             .map(|o| OwnedItem {
-                link: site.entity_link(from, o.target, Some(&kind)),
+                link: {
+                    let mut link = site.entity_link(from, o.target, Some(&kind));
+                    link.definition_href = site
+                        .catalog
+                        .id(o.target)
+                        .and_then(|id| super::apiref::definition_href(site, from, id));
+                    link
+                },
                 via: (o.owner != page_owner).then(|| site.link_to(from, o.owner, Some("group"))),
             })
             .collect();

@@ -238,6 +238,12 @@ fn component_pages_link_to_api_definitions() {
     assert!(consumer.contains("href=\"../../api/wayback-archive/definition/\""));
     let api = page(&site, "catalog/default/api/petstore/index.html");
     assert!(api.contains("href=\"definition/\""));
+    // A team's Ownership card links the APIs it owns to their definitions.
+    let team = page(&site, "catalog/default/group/team-c/index.html");
+    assert!(
+        team.contains("href=\"../../api/petstore/definition/\""),
+        "no definition link on the owner's page"
+    );
 }
 
 // Issue #6: each operation is a search document whose URL points at an
