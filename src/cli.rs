@@ -286,7 +286,7 @@ fn render_cached(loaded: &Loaded, dir: &Path, out: &Path) -> Result<(OutputSet, 
         views: incremental::load_views(dir, fingerprint),
         previous: Box::new(move |path| previous.as_ref()?.unchanged_file(path)),
     });
-    let input = render_input(loaded);
+    let input = RenderInput::of(loaded);
     let mut site = render::render_pages(&input, Some(&mut memo))?;
     for (path, bytes) in render::search_files(&input) {
         site.insert(path, bytes);
@@ -302,19 +302,8 @@ fn output_cache_step(result: std::io::Result<()>, dir: &Path) {
     }
 }
 
-fn render_input(loaded: &Loaded) -> RenderInput<'_> {
-    RenderInput {
-        catalog: &loaded.catalog,
-        apis: &loaded.apis,
-        sources: &loaded.sources,
-        diagnostics: &loaded.diagnostics,
-        config: &loaded.config,
-        docs: &loaded.docs,
-    }
-}
-
 pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
-    render::render_site(&render_input(loaded))
+    render::render_site(&RenderInput::of(loaded))
 }
 
 fn serve_cmd(args: &ServeArgs) -> Result<u8> {

@@ -330,7 +330,7 @@ impl Session {
             let _ = cache.save();
         }
         self.pages.catalog(Arc::clone(&loaded.catalog));
-        let site = render::render_pages(&input(&loaded), Some(&mut self.pages));
+        let site = render::render_pages(&RenderInput::of(&loaded), Some(&mut self.pages));
         Ok(Step::Built {
             loaded: Box::new(loaded),
             site,
@@ -422,18 +422,7 @@ pub fn save_views<'a>(
 
 /// The search index of a build, the last step.
 pub fn search_files(loaded: &Loaded) -> Vec<(String, Vec<u8>)> {
-    render::search_files(&input(loaded))
-}
-
-fn input(loaded: &Loaded) -> RenderInput<'_> {
-    RenderInput {
-        catalog: &loaded.catalog,
-        apis: &loaded.apis,
-        sources: &loaded.sources,
-        diagnostics: &loaded.diagnostics,
-        config: &loaded.config,
-        docs: &loaded.docs,
-    }
+    render::search_files(&RenderInput::of(loaded))
 }
 
 #[cfg(test)]

@@ -545,7 +545,7 @@ fn to_response(
 fn answer(layers: &[&OutputSet], url: &str) -> (StatusCode, &'static str, Vec<u8>) {
     let site = Layers(layers);
     let path = url.split(['?', '#']).next().unwrap_or("/");
-    let Some(decoded) = percent_decode(path) else {
+    let Some(decoded) = crate::site::urls::percent_decode(path) else {
         return not_found(site);
     };
     let rel = decoded.trim_start_matches('/');
@@ -607,24 +607,6 @@ fn content_type(path: &str) -> &'static str {
         "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
-}
-
-/// Decodes `%XX` escapes; `None` for malformed escapes or invalid UTF-8.
-fn percent_decode(path: &str) -> Option<String> {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = path.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

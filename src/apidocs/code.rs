@@ -188,26 +188,6 @@ pub(super) fn code_block(
     out
 }
 
-/// The text of highlighted HTML: tags removed, entities decoded (the four
-/// that [`escape_into`] writes outside attributes).
-#[cfg(test)]
-pub(super) fn text_of(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-}
-
 /// Line and column (characters, from 1) of the `nth` occurrence of
 /// `needle`, found without a lexer.
 #[cfg(test)]
@@ -226,17 +206,10 @@ pub(super) fn pos_of(text: &str, needle: &str, nth: usize) -> Pos {
     Pos::new(line, col)
 }
 
-/// The `<code>` element of a block.
-#[cfg(test)]
-pub(super) fn code_of(html: &str) -> &str {
-    let start = html.find("<code").expect("a code element");
-    let end = html.rfind("</code>").expect("a code element");
-    &html[start..end + "</code>".len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docs::highlight::testing::{code_of, text_of};
 
     // Columns count characters (what an editor shows, `source::Pos`);
     // GraphQL spec §2.1.2: `\r\n` is one line terminator, a lone `\r` one too.

@@ -1774,8 +1774,9 @@ impl Build {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apidocs::code::{code_of, pos_of, text_of};
+    use crate::apidocs::code::pos_of;
     use crate::docs::highlight::scope_class;
+    use crate::docs::highlight::testing::{code_of, text_of};
 
     const SWAPI: &str =
         include_str!("../../tests/fixtures/backstage-examples/apis/swapi-graphql.yaml");

@@ -1759,8 +1759,9 @@ fn qualify(scope: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apidocs::code::{code_of, pos_of, text_of};
+    use crate::apidocs::code::pos_of;
     use crate::docs::highlight::scope_class;
+    use crate::docs::highlight::testing::{code_of, text_of};
 
     const LIBRARY: &str = r#"// Library API.
 syntax = "proto3";

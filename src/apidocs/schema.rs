@@ -788,7 +788,7 @@ fn article(word: &str) -> &'static str {
 /// URI percent-decoding (RFC 6901 §6: a pointer in a URI fragment is
 /// percent-encoded). `None` when the fragment is no pointer.
 pub(crate) fn pointer_segments(fragment: &str) -> Option<Vec<String>> {
-    let decoded = percent_decode(fragment)?;
+    let decoded = crate::site::urls::percent_decode(fragment)?;
     if decoded.is_empty() {
         return Some(Vec::new());
     }
@@ -799,26 +799,6 @@ pub(crate) fn pointer_segments(fragment: &str) -> Option<Vec<String>> {
             .map(|s| s.replace("~1", "/").replace("~0", "~"))
             .collect(),
     )
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    if !text.contains('%') {
-        return Some(text.to_string());
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The node at `segments` below `root`.

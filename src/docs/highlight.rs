@@ -537,16 +537,13 @@ fn render_inline(language: &str, code: &str) -> Option<String> {
     Some(out)
 }
 
+/// Test helpers for highlighted HTML, shared with the highlighters of API
+/// definitions (`apidocs::graphql`, `apidocs::proto`).
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn block(code: &str, info: &str) -> String {
-        render_block(code, &FenceOptions::parse(info))
-    }
-
-    /// The text of the HTML with tags removed and entities decoded.
-    fn text_of(html: &str) -> String {
+pub(crate) mod testing {
+    /// The text of highlighted HTML: tags removed, entities decoded (the
+    /// four that `escape_into` writes outside attributes).
+    pub fn text_of(html: &str) -> String {
         let mut out = String::new();
         let mut in_tag = false;
         for c in html.chars() {
@@ -561,6 +558,23 @@ mod tests {
             .replace("&gt;", ">")
             .replace("&quot;", "\"")
             .replace("&amp;", "&")
+    }
+
+    /// The `<code>` element of a block.
+    pub fn code_of(html: &str) -> &str {
+        let start = html.find("<code").expect("a code element");
+        let end = html.rfind("</code>").expect("a code element");
+        &html[start..end + "</code>".len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{code_of, text_of};
+    use super::*;
+
+    fn block(code: &str, info: &str) -> String {
+        render_block(code, &FenceOptions::parse(info))
     }
 
     /// `html` with each short token class replaced by the scope classes it
@@ -591,13 +605,6 @@ mod tests {
         }
         out.push_str(rest);
         out
-    }
-
-    /// The `<code>` part of a block.
-    fn code_of(html: &str) -> &str {
-        let start = html.find("<code").unwrap();
-        let end = html.find("</code>").unwrap();
-        &html[start..end + 7]
     }
 
     // spec §3.2: the exact table around the code, without a title

@@ -53,6 +53,20 @@ pub struct RenderInput<'a> {
     pub docs: &'a [Arc<DocSite>],
 }
 
+impl<'a> RenderInput<'a> {
+    /// Everything a loaded build renders.
+    pub fn of(loaded: &'a crate::pipeline::Loaded) -> RenderInput<'a> {
+        RenderInput {
+            catalog: &loaded.catalog,
+            apis: &loaded.apis,
+            sources: &loaded.sources,
+            diagnostics: &loaded.diagnostics,
+            config: &loaded.config,
+            docs: &loaded.docs,
+        }
+    }
+}
+
 /// Renders the whole portal. Err only for fatal problems (a theme override
 /// folder that cannot be read or a template that fails to parse/render —
 /// the error names the template file and, for render errors, the page URL).

@@ -22,7 +22,7 @@ use crate::docs::markdown::{
     SnippetLoader,
 };
 use crate::docs::sanitize::{SanitizeOptions, Sanitizer};
-use crate::model::{Kind, Node};
+use crate::model::Kind;
 
 use super::entity::{display_name, external};
 use super::views::{
@@ -175,17 +175,7 @@ pub(super) fn definition_page(site: &Site, from: &str, id: EntityId) -> ApiDefin
         kind_href: urls::href(from, &urls::kind_page(e.entity_ref.kind_lower(), 1)),
         api_docs_href: urls::href(from, urls::API_DOCS),
     };
-    let remotes = e
-        .spec()
-        .and_then(|s| s.get("remotes"))
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| {
-            let url = r.get("url")?.as_str()?;
-            Some(external(r.get("type").and_then(Node::as_str), url, None))
-        })
-        .collect();
+    let remotes = super::entity::remotes(e);
     let mut page = ApiDefinitionPage {
         about,
         format,

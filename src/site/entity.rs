@@ -260,9 +260,9 @@ fn str_field(node: &Node, key: &str) -> Option<String> {
     node.get(key).and_then(Node::as_str).map(str::to_string)
 }
 
-fn api_view(from: &str, e: &Entity) -> ApiView {
-    let spec = e.spec();
-    let remotes = spec
+/// `spec.remotes` of an `mcp-server` API, as links.
+pub(super) fn remotes(e: &Entity) -> Vec<ExternalLink> {
+    e.spec()
         .and_then(|s| s.get("remotes"))
         .and_then(Node::as_seq)
         .unwrap_or_default()
@@ -271,7 +271,12 @@ fn api_view(from: &str, e: &Entity) -> ApiView {
             let url = r.get("url")?.as_str()?;
             Some(external(r.get("type").and_then(Node::as_str), url, None))
         })
-        .collect();
+        .collect()
+}
+
+fn api_view(from: &str, e: &Entity) -> ApiView {
+    let spec = e.spec();
+    let remotes = remotes(e);
     ApiView {
         definition: spec.and_then(|s| s.get("definition")).map(node_text),
         definition_href: urls::href(from, &urls::api_definition_page(&e.entity_ref)),

@@ -177,6 +177,32 @@ pub fn kind_page(kind_key: &str, page: usize) -> String {
     format!("{}index.html", kind_dir(kind_key, page))
 }
 
+/// Decodes `%XX` escapes; `None` for a malformed escape or invalid UTF-8
+/// (a request path in `serve`, a JSON Pointer fragment of an API
+/// definition's `$ref`).
+pub fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_string());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            // from_str_radix alone would take a sign: `%+1`.
+            let hex = text
+                .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The path the site lives at on its host, ending with `/`: `base_url`'s
 /// path (`https://example.org/portal` → `/portal/`), else `/`.
 pub fn root_path(base_url: Option<&str>) -> String {
@@ -264,6 +290,16 @@ pub fn safe_image_src(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn percent_decoding_is_strict() {
+        assert_eq!(percent_decode("a%20b%2Fc").as_deref(), Some("a b/c"));
+        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        for bad in ["%", "%2", "%zz", "%+1", "%C3"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+    }
     use super::*;
 
     fn r(kind: &str, ns: &str, name: &str) -> EntityRef {
