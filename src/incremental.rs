@@ -32,16 +32,16 @@ use crate::apidocs::ApiDocs;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crawl::ParseMemo;
-use crate::crawl::docs::DocSource;
-use crate::crawl::local::{self, Roots};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::docs::build::DocSite;
 use crate::docs::highlight::{HighlightCache, Highlighter};
+use crate::docs::read::DocSource;
 use crate::model::Entity;
 use crate::output::OutputSet;
 use crate::pipeline::{self, ConfigError, Loaded, Reuse};
 use crate::render::{self, PageMemo, RenderInput};
 use crate::source::{FileId, SourceDb, SourceFile};
+use crate::tree::{Trees, local};
 
 /// The crawl and catalog stages' results, kept while no change can touch
 /// them: a docs author's edit of a page skips both.
@@ -54,7 +54,7 @@ pub struct CatalogMemo {
     pub apis: Arc<ApiDocs>,
     /// What crawling, validating and reading API definitions found.
     pub diagnostics: Diagnostics,
-    pub roots: Roots,
+    pub trees: Trees,
     /// Every file the crawl asked for, found or not, and the glob patterns
     /// of its file locations.
     pub reads: Vec<PathBuf>,
@@ -113,7 +113,7 @@ struct DocsEntry {
 }
 
 /// What an entity's docs depend on outside the docs root: what
-/// `crawl::docs::read_one` reads of the entity. That is its ref, its
+/// `docs::read::read_one` reads of the entity. That is its ref, its
 /// descriptor's path (the base of `dir:` refs), its techdocs-ref and where
 /// it is written (diagnostics point there, or at the entity's document),
 /// and its display name (the site name when mkdocs.yml is missing). Other
@@ -125,7 +125,7 @@ pub fn docs_key(entity: &Entity, sources: &SourceDb) -> u64 {
     sources.get(entity.origin.file).path.hash(&mut h);
     entity.origin.span.hash(&mut h);
     entity.annotation(TECHDOCS_REF).hash(&mut h);
-    crate::crawl::docs::annotation_span(entity, TECHDOCS_REF).hash(&mut h);
+    crate::docs::read::annotation_span(entity, TECHDOCS_REF).hash(&mut h);
     entity.display_name().hash(&mut h);
     h.finish()
 }
@@ -442,7 +442,7 @@ mod tests {
     }
 
     // A descriptor edit keeps the docs site only if nothing
-    // `crawl::docs::read_one` reads changed.
+    // `docs::read::read_one` reads changed.
     #[test]
     fn the_docs_key_follows_what_the_docs_read_of_the_entity() {
         let base = key(&component("", "", "dir:."));

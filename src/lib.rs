@@ -1,8 +1,9 @@
 //! Backlot: a static site generator for developer portals.
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
-//! `crawl` → `model` → `catalog` → `site`/`render` → `output`, driven by
-//! `pipeline` and the `cli`.
+//! `crawl` → `model` → `catalog` → `docs` → `site`/`render` → `output`,
+//! driven by `pipeline` and the `cli`; every read of repository content
+//! goes through `tree`.
 
 pub mod apidocs;
 pub mod catalog;
@@ -20,3 +21,4 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod source;
+pub mod tree;

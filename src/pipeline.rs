@@ -12,7 +12,6 @@ use crate::config::{self, Config};
 use crate::crawl;
 use std::sync::Arc;
 
-use crate::crawl::local::Roots;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::docs::{
     self,
@@ -23,6 +22,7 @@ use crate::docs::{
 use crate::incremental::{self, CatalogMemo, DocsMemo};
 use crate::model::parse_ref;
 use crate::source::{FileId, SourceDb, SourceFile};
+use crate::tree::Trees;
 
 /// Everything known after reading the input.
 #[derive(Debug)]
@@ -136,7 +136,7 @@ pub fn load_reusing(
                 catalog: Arc::new(catalog),
                 apis: Arc::new(apis),
                 diagnostics,
-                roots: crawled.roots,
+                trees: crawled.trees,
                 reads: crawled.reads,
                 globs: crawled.globs,
                 parsed: Arc::new(parsed),
@@ -153,13 +153,13 @@ pub fn load_reusing(
         catalog,
         apis,
         mut diagnostics,
-        roots,
+        trees,
         ..
     } = memo;
     let docs = load_docs(
         &config,
         &catalog,
-        &roots,
+        &trees,
         &mut sources,
         &mut diagnostics,
         reuse,
@@ -172,7 +172,7 @@ pub fn load_reusing(
         apis,
         docs,
         diagnostics,
-        roots: roots.paths().to_vec(),
+        roots: trees.local_roots().to_vec(),
     }
 }
 
@@ -190,7 +190,7 @@ struct Fresh {
 fn load_docs(
     config: &Config,
     catalog: &Catalog,
-    roots: &Roots,
+    trees: &Trees,
     sources: &mut SourceDb,
     diagnostics: &mut Diagnostics,
     reuse: Option<Reuse>,
@@ -221,7 +221,7 @@ fn load_docs(
         let start = sources.len() as u32;
         let mut found = Diagnostics::new();
         let read =
-            crawl::docs::read_one(entity, reference, roots, &display_base, sources, &mut found);
+            docs::read::read_one(entity, reference, trees, &display_base, sources, &mut found);
         match read {
             Some(source) => {
                 slots.push(Err(fresh.len()));
@@ -242,14 +242,14 @@ fn load_docs(
         Vec::new()
     } else {
         if config.docs.last_updated {
-            crawl::git::date_pages(&mut doc_sources, roots, sources);
+            docs::read::date_pages(&mut doc_sources, trees, sources);
         }
         let sanitizer = Sanitizer::new(&SanitizeOptions {
             allowed_iframe_hosts: config.docs.allowed_iframe_hosts.clone(),
         });
         let built = match shared {
             Some(highlighter) => {
-                docs::build::build_each(&doc_sources, sources, roots, highlighter, &sanitizer)
+                docs::build::build_each(&doc_sources, sources, trees, highlighter, &sanitizer)
             }
             None => {
                 let cache = config
@@ -258,7 +258,7 @@ fn load_docs(
                     .then(|| Arc::new(HighlightCache::open(&config.cache_dir())));
                 let highlighter = Highlighter::new(cache.clone());
                 let built =
-                    docs::build::build_each(&doc_sources, sources, roots, &highlighter, &sanitizer);
+                    docs::build::build_each(&doc_sources, sources, trees, &highlighter, &sanitizer);
                 // The cache only saves time; failing to write it is not the build's problem.
                 if let Some(cache) = cache {
                     let _ = cache.save();
@@ -319,7 +319,7 @@ fn check_techdocs_entity(catalog: &Catalog, diagnostics: &mut Diagnostics) {
         let Some(target) = e.annotation("backstage.io/techdocs-entity") else {
             continue;
         };
-        let at = crawl::docs::annotation_span(e, "backstage.io/techdocs-entity");
+        let at = docs::read::annotation_span(e, "backstage.io/techdocs-entity");
         let problem = match parse_ref(target, None, &e.metadata.namespace) {
             Ok(r) if catalog.get(r.canonical()).is_some() => continue,
             Ok(r) => format!("backstage.io/techdocs-entity names {r}, which is not in the catalog"),

@@ -19,38 +19,14 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::config::{Config, Rule};
+use crate::config::Config;
+use crate::crawl::Candidate;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::validate::{self, ValidateOptions};
-use crate::model::{Entity, EntityRef, Node, Origin};
+use crate::model::{Entity, EntityRef, Node};
 use crate::source::{SourceDb, Span};
 
 pub use relations::RelationType;
-
-/// An entity document read by `crawl`, envelope-checked, placeholders
-/// substituted, not yet validated.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub root: Node,
-    pub origin: Origin,
-    /// `file:/abs/path.yaml`: written to `backstage.io/managed-by-location`.
-    pub location: String,
-    /// The config location it descends from: `backstage.io/managed-by-origin-location`.
-    pub origin_location: String,
-    /// Rules of the config location it descends from.
-    pub location_rules: Vec<Rule>,
-    /// The Location Backstage generates for a config location. It is the
-    /// location itself, not read through one, so catalog rules do not
-    /// apply to it.
-    pub generated: bool,
-}
-
-impl Candidate {
-    /// The ref as written (kind, namespace, name), for conflict detection.
-    pub fn written_ref(&self) -> Option<EntityRef> {
-        crate::model::entity::written_ref(&self.root)
-    }
-}
 
 /// One stored relation of an entity.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,12 +7,9 @@
 //! wave. The order of candidates is therefore stable run to run, which
 //! matters because the first file to deliver an entity ref wins.
 //!
-//! All reads go through [`local::Roots`]: nothing outside the crawl roots
-//! (the config folder and each `dir` location) is ever read.
+//! All reads go through [`Trees`]: nothing outside the crawl roots (the
+//! config folder and each `dir` location) is ever read.
 
-pub mod docs;
-pub mod git;
-pub mod local;
 pub mod placeholder;
 
 use std::collections::HashSet;
@@ -21,7 +18,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::catalog::Candidate;
 use crate::config::{Config, LocationConfig, LocationType, Rule};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::entity::written_ref;
@@ -29,8 +25,7 @@ use crate::model::validate::{self, ValidateOptions};
 use crate::model::yaml::{self, Key, Map, Node, Value};
 use crate::model::{EntityRef, Origin};
 use crate::source::{FileId, SourceDb, SourceFile, Span, display_path};
-
-use local::{ReadError, Roots};
+use crate::tree::{self, MAX_FILE_BYTES, ReadError, Trees};
 
 type ReadResult = Result<(PathBuf, String), ReadError>;
 
@@ -51,11 +46,36 @@ struct Request {
     parent_location: Option<EntityRef>,
 }
 
+/// An entity document read by the crawl, envelope-checked, placeholders
+/// substituted, not yet validated: the catalog's input.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub root: Node,
+    pub origin: Origin,
+    /// `file:/abs/path.yaml`: written to `backstage.io/managed-by-location`.
+    pub location: String,
+    /// The config location it descends from: `backstage.io/managed-by-origin-location`.
+    pub origin_location: String,
+    /// Rules of the config location it descends from.
+    pub location_rules: Vec<Rule>,
+    /// The Location Backstage generates for a config location. It is the
+    /// location itself, not read through one, so catalog rules do not
+    /// apply to it.
+    pub generated: bool,
+}
+
+impl Candidate {
+    /// The ref as written (kind, namespace, name), for conflict detection.
+    pub fn written_ref(&self) -> Option<EntityRef> {
+        crate::model::entity::written_ref(&self.root)
+    }
+}
+
 /// What crawling produced.
 #[derive(Debug, Default)]
 pub struct Crawl {
     pub candidates: Vec<Candidate>,
-    pub roots: Roots,
+    pub trees: Trees,
     /// Every file the crawl asked for, found or not (see `Roots::stop_log`).
     pub reads: Vec<PathBuf>,
     /// The glob patterns of file locations, absolute: files created later
@@ -108,8 +128,8 @@ pub fn crawl_reusing(
 ) -> (Crawl, ParseMemo) {
     let mut memo = ParseMemo::default();
     let mut out = Crawl::default();
-    out.roots.start_log();
-    if let Err(e) = out.roots.add(&config.root) {
+    out.trees.start_log();
+    if let Err(e) = out.trees.add_local(&config.root) {
         diags.push(Diagnostic::new(
             Code::FileNotFound,
             format!(
@@ -117,7 +137,7 @@ pub fn crawl_reusing(
                 config.root.display()
             ),
         ));
-        out.reads = out.roots.stop_log();
+        out.reads = out.trees.stop_log();
         return (out, memo);
     }
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
@@ -145,7 +165,7 @@ pub fn crawl_reusing(
         let reads: Vec<(Request, ReadResult)> = wave
             .into_par_iter()
             .map(|req| {
-                let read = out.roots.read(&req.path);
+                let read = out.trees.read(&req.path);
                 (req, read)
             })
             .collect();
@@ -185,6 +205,7 @@ pub fn crawl_reusing(
                         ReadError::TooLarge(_)
                             | ReadError::NotUtf8
                             | ReadError::NotAFile
+                            | ReadError::Submodule
                             | ReadError::Io(_)
                     );
                     if let Some(mut d) = read_error(&req, err, &display_base) {
@@ -258,7 +279,7 @@ pub fn crawl_reusing(
             }
         }
     }
-    out.reads = out.roots.stop_log();
+    out.reads = out.trees.stop_log();
     (out, memo)
 }
 
@@ -272,7 +293,7 @@ fn seed(
     queue: &mut Vec<Request>,
     diags: &mut Diagnostics,
 ) {
-    let target = local::normalize(&display_base.join(&location.target));
+    let target = tree::normalize(&display_base.join(&location.target));
     let request = |path: PathBuf, origin: &str| Request {
         path,
         requested_at: Some(location.span),
@@ -321,9 +342,9 @@ fn seed(
         ),
         LocationType::File => {
             let origin = format!("file:{target_text}");
-            if local::has_glob_chars(&location.target) {
+            if tree::has_glob_chars(&location.target) {
                 out.globs.push(target.clone());
-                match local::expand_glob(&target) {
+                match out.trees.expand_glob(&target).map(|w| w.paths) {
                     Ok(matches) if matches.is_empty() => diags.push(
                         Diagnostic::new(
                             Code::LocationGlobNoMatch,
@@ -347,10 +368,12 @@ fn seed(
         }
         LocationType::Dir => {
             let origin = format!("dir:{target_text}");
-            match out.roots.add(&target) {
+            match out.trees.add_local(&target) {
                 Ok(canonical) if canonical.is_dir() => {
-                    let found =
-                        local::find_descriptors(&canonical, &config.catalog.descriptor_names);
+                    let found = out
+                        .trees
+                        .find_descriptors(&canonical, &config.catalog.descriptor_names)
+                        .paths;
                     if found.is_empty() {
                         diags.push(
                             Diagnostic::new(
@@ -431,7 +454,7 @@ fn process_document(
         &mut root,
         &mut placeholder::Context {
             file: canonical,
-            roots: &out.roots,
+            trees: &out.trees,
             sources,
             display_base,
             entity: candidate_ref.as_ref().map(|r| r.canonical().to_string()),
@@ -451,7 +474,7 @@ fn process_document(
             canonical,
             display_base,
             candidate_ref,
-            &mut out.globs,
+            out,
             diags,
         )
     } else {
@@ -479,7 +502,7 @@ fn location_targets(
     canonical: &Path,
     display_base: &Path,
     this: Option<EntityRef>,
-    globs: &mut Vec<PathBuf>,
+    crawl: &mut Crawl,
     diags: &mut Diagnostics,
 ) -> Vec<Request> {
     let Some(spec) = root.get("spec") else {
@@ -540,7 +563,7 @@ fn location_targets(
         } else {
             display_base.to_path_buf()
         };
-        let path = local::normalize(&base.join(target));
+        let path = tree::normalize(&base.join(target));
         let request = |path: PathBuf| Request {
             path,
             requested_at: Some(node.span),
@@ -550,9 +573,9 @@ fn location_targets(
             optional,
             parent_location: this.clone(),
         };
-        if local::has_glob_chars(target) {
-            globs.push(path.clone());
-            match local::expand_glob(&path) {
+        if tree::has_glob_chars(target) {
+            crawl.globs.push(path.clone());
+            match crawl.trees.expand_glob(&path).map(|w| w.paths) {
                 Ok(matches) if matches.is_empty() && !optional => diags.push(
                     Diagnostic::new(
                         Code::LocationGlobNoMatch,
@@ -595,13 +618,15 @@ fn read_error(req: &Request, err: ReadError, display_base: &Path) -> Option<Diag
         .help("Backlot reads only the folder holding backlot.yaml and the `dir` locations' folders; add the folder as a `dir` location if it is trusted"),
         ReadError::TooLarge(n) => Diagnostic::new(
             Code::FileTooLarge,
-            format!("{shown} is {n} bytes, over the {} byte limit; it was not read", local::MAX_FILE_BYTES),
+            format!("{shown} is {n} bytes, over the {MAX_FILE_BYTES} byte limit; it was not read"),
         )
         .help("descriptor files are small; move large API definitions to their own file and keep descriptors small"),
         ReadError::NotUtf8 => Diagnostic::new(Code::FileNotUtf8, format!("{shown} is not UTF-8 text; it was not read"))
             .help("save the file as UTF-8"),
         ReadError::NotAFile => Diagnostic::new(Code::FileUnreadable, format!("{shown} is not a regular file"))
             .help("Location targets must name files"),
+        ReadError::Submodule => Diagnostic::new(Code::FileUnreadable, format!("{shown} is inside a git submodule; it was not read"))
+            .help("submodules are other repositories: register that repository's own URL as a location"),
         ReadError::Io(e) => Diagnostic::new(Code::FileUnreadable, format!("file {shown} could not be read, {e}")),
     };
     Some(d.at_opt(req.requested_at))

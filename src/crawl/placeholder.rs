@@ -16,12 +16,12 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::yaml::{self, Node, Value};
 use crate::source::{FileId, Pos, SourceDb, SourceFile, Span, display_path};
 
-use super::local::{ReadError, Roots};
+use crate::tree::{ReadError, Trees};
 
 pub struct Context<'a> {
     /// Canonical path of the file holding the entity.
     pub file: &'a Path,
-    pub roots: &'a Roots,
+    pub trees: &'a Trees,
     pub sources: &'a mut SourceDb,
     /// Folder paths are shown relative to.
     pub display_base: &'a Path,
@@ -61,10 +61,14 @@ fn walk(node: &mut Node, cx: &mut Context, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The repository holding `file`: the nearest ancestor with a `.git`
-/// entry inside the crawl root, else the crawl root itself.
-fn repository_root<'a>(file: &'a Path, roots: &'a Roots) -> Option<&'a Path> {
-    let root = roots.root_of(file)?;
+/// The repository holding `file`: a git tree's root; for a local file, the
+/// nearest ancestor with a `.git` entry inside the crawl root, else the
+/// crawl root itself.
+fn repository_root<'a>(file: &'a Path, trees: &'a Trees) -> Option<&'a Path> {
+    if let Some(tree) = trees.repository_of(file) {
+        return Some(tree.mount());
+    }
+    let root = trees.root_of(file)?;
     file.ancestors()
         .skip(1)
         .take_while(|dir| dir.starts_with(root))
@@ -111,12 +115,12 @@ fn resolve(
     }
     let base_dir = cx.file.parent().unwrap_or(Path::new("/"));
     let path = match target.strip_prefix('/') {
-        Some(from_root) => repository_root(cx.file, cx.roots)
+        Some(from_root) => repository_root(cx.file, cx.trees)
             .unwrap_or(base_dir)
             .join(from_root),
         None => base_dir.join(target),
     };
-    let (canonical, text) = match cx.roots.read(&path) {
+    let (canonical, text) = match cx.trees.read(&path) {
         Ok(read) => read,
         Err(err) => {
             let why = match err {
@@ -127,8 +131,7 @@ fn resolve(
                 ),
                 ReadError::TooLarge(n) => format!("the file is too large ({n} bytes)"),
                 ReadError::NotUtf8 => "the file is not UTF-8 text".to_string(),
-                ReadError::NotAFile => "it is not a file".to_string(),
-                ReadError::Io(e) => e.to_string(),
+                other => other.why(),
             };
             diags.push(with_entity(
                 Diagnostic::new(

@@ -1,4 +1,4 @@
-//! The docs stage: [`DocSource`]s (read by `crawl::docs`) → rendered
+//! The docs stage: [`DocSource`]s (read by `docs::read`) → rendered
 //! [`DocSite`]s.
 //!
 //! Steps:
@@ -26,11 +26,11 @@ use super::mkdocs::{DocsProblem, DocsProblemKind};
 use super::nav::{self, NavNode};
 use super::sanitize::Sanitizer;
 use super::splice as placeholder;
-use crate::crawl::docs::{DocSource, Snippets};
-use crate::crawl::local::Roots;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::docs::read::{DocSource, Snippets};
 use crate::model::EntityRef;
 use crate::source::{FileId, SourceDb, Span};
+use crate::tree::Trees;
 
 /// A rendered documentation site.
 #[derive(Debug, Clone)]
@@ -123,12 +123,12 @@ impl serde::Serialize for Article {
 pub fn build(
     sources: &[DocSource],
     db: &SourceDb,
-    roots: &Roots,
+    trees: &Trees,
     highlighter: &dyn CodeHighlighter,
     sanitizer: &Sanitizer,
     diags: &mut Diagnostics,
 ) -> Vec<DocSite> {
-    build_each(sources, db, roots, highlighter, sanitizer)
+    build_each(sources, db, trees, highlighter, sanitizer)
         .into_iter()
         .map(|(site, found)| {
             diags.extend(found);
@@ -142,7 +142,7 @@ pub fn build(
 pub fn build_each(
     sources: &[DocSource],
     db: &SourceDb,
-    roots: &Roots,
+    trees: &Trees,
     highlighter: &dyn CodeHighlighter,
     sanitizer: &Sanitizer,
 ) -> Vec<(DocSite, Diagnostics)> {
@@ -186,7 +186,7 @@ pub fn build_each(
             let (layout, _, index) = &prepared[s];
             Some(render_one(
                 source,
-                roots,
+                trees,
                 index,
                 &layout.pages[p].src,
                 p,
@@ -253,7 +253,7 @@ struct Rendered {
 #[allow(clippy::too_many_arguments)]
 fn render_one(
     source: &DocSource,
-    roots: &Roots,
+    trees: &Trees,
     index: &SiteIndex,
     src: &str,
     page_index: usize,
@@ -269,7 +269,7 @@ fn render_one(
     };
     let snippets = Snippets {
         root: &source.root,
-        roots,
+        trees,
     };
     let cx = PageContext {
         options: &source.config.markdown,

@@ -31,8 +31,6 @@
 //! Backstage, §1.3 step 4) and an unquoted `!include` in `nav` (an error in
 //! MkDocs; the monorepo plugin needs the statement quoted).
 
-use std::path::{Path, PathBuf};
-
 use crate::config::did_you_mean;
 use crate::diag::{Code, Severity};
 use crate::docs::markdown::{MarkdownOptions, TabSlugs};
@@ -381,14 +379,10 @@ impl MkDocsConfig {
     }
 }
 
-/// The config file of a docs root: `mkdocs.yaml` is tried before
-/// `mkdocs.yml`, as Backstage's generator does (§1.3 step 1).
-pub fn find_config(docs_root: &Path) -> Option<PathBuf> {
-    ["mkdocs.yaml", "mkdocs.yml"]
-        .iter()
-        .map(|name| docs_root.join(name))
-        .find(|path| path.exists())
-}
+/// The names of a docs root's config file, in the order they are tried:
+/// `mkdocs.yaml` before `mkdocs.yml`, as Backstage's generator does
+/// (§1.3 step 1).
+pub const CONFIG_NAMES: [&str; 2] = ["mkdocs.yaml", "mkdocs.yml"];
 
 /// Reads `mkdocs.yml`. Never fails: problems come back with a config that
 /// uses defaults where a value was unusable.
@@ -1565,7 +1559,7 @@ mod tests {
     const F: FileId = FileId(0);
 
     fn fixture_config(corpus: &str, name: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/techdocs")
             .join(corpus)
             .join(name);
@@ -1730,20 +1724,6 @@ mod tests {
         assert_eq!(config.markdown.permalink, None);
         assert_eq!(config.plugins, ["search", "redirects", "techdocs-core"]);
         assert_eq!(config.redirect_maps.len(), 3);
-    }
-
-    // spec §1.3 step 1.
-    #[test]
-    fn mkdocs_yaml_is_preferred() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(find_config(dir.path()), None);
-        std::fs::write(dir.path().join("mkdocs.yml"), "site_name: a\n").unwrap();
-        assert_eq!(find_config(dir.path()), Some(dir.path().join("mkdocs.yml")));
-        std::fs::write(dir.path().join("mkdocs.yaml"), "site_name: b\n").unwrap();
-        assert_eq!(
-            find_config(dir.path()),
-            Some(dir.path().join("mkdocs.yaml"))
-        );
     }
 
     // spec §1.3 step 3: one warning per key outside the allowlist; known

@@ -6,5 +6,6 @@ pub mod links;
 pub mod markdown;
 pub mod mkdocs;
 pub mod nav;
+pub mod read;
 pub mod sanitize;
 pub mod splice;

@@ -1,8 +1,9 @@
 //! Test support: a catalog built from YAML strings, as `crawl` would
 //! deliver it (no files read).
 
-use crate::catalog::{self, Candidate, Catalog};
+use crate::catalog::{self, Catalog};
 use crate::config::Config;
+use crate::crawl::Candidate;
 use crate::diag::Diagnostics;
 use crate::model::Origin;
 use crate::model::yaml::parse_documents;

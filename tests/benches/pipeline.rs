@@ -431,11 +431,11 @@ fn split(config: &Path, cache_dir: &Path, t: &mut Timings) -> anyhow::Result<Vec
     let (crawled_roots, catalog) = t.phase(Phase::SplitCatalog, || {
         let crawled = backlot::crawl::crawl(&config, Some(file), &mut sources, &mut diags);
         let catalog = backlot::catalog::build(crawled.candidates, &config, &sources, &mut diags);
-        (crawled.roots, catalog)
+        (crawled.trees, catalog)
     });
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let doc_sources = t.phase(Phase::SplitDocsRead, || {
-        let mut docs = backlot::crawl::docs::read_all(
+        let mut docs = backlot::docs::read::read_all(
             &catalog,
             &crawled_roots,
             &display_base,
@@ -443,7 +443,7 @@ fn split(config: &Path, cache_dir: &Path, t: &mut Timings) -> anyhow::Result<Vec
             &mut diags,
         );
         if config.docs.last_updated {
-            backlot::crawl::git::date_pages(&mut docs, &crawled_roots, &sources);
+            backlot::docs::read::date_pages(&mut docs, &crawled_roots, &sources);
         }
         docs
     });

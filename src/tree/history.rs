@@ -1,21 +1,23 @@
-//! "Last updated" of docs pages: the commit time of the newest commit that
-//! changed each page's source file, read from the local git repository
-//! holding the docs.
+//! "Last updated" of files: the commit time of the newest commit that
+//! changed each file, read from the history of the repository holding it:
+//! a git tree's own repository (the cache), or the local checkout holding
+//! a local file.
 //!
-//! Confinement holds here too: a repository is used only when its work
-//! tree, its git folder and the object stores it borrows from lie inside
-//! the crawl roots, and discovery never looks above a crawl root (a
-//! checkout of the whole disk must not date a portal's pages). These are
-//! checked before libgit2 opens anything.
+//! Confinement holds for local checkouts too: a repository is used only
+//! when its work tree, its git folder and the object stores it borrows
+//! from lie inside the local roots, and discovery never looks above a
+//! root (a checkout of the whole disk must not date a portal's pages).
+//! These are checked before libgit2 opens anything.
 //!
 //! Every failure means "no date": no repository, a bare one, an unborn
-//! HEAD, a shallow history that ends before the page's last change,
+//! HEAD, a shallow history that ends before the file's last change,
 //! corrupt objects. Dates are a courtesy, never a reason to fail a build.
 //!
 //! Only committed content is dated, so the output depends on the
-//! repository's state alone: a page whose text differs from its blob at
-//! HEAD (edited, staged, untracked, ignored) gets no date, rather than one
-//! that describes other text or the file's mtime.
+//! repository's state alone: a local file whose text differs from its
+//! blob at HEAD (edited, staged, untracked, ignored) gets no date, rather
+//! than one that describes other text or the file's mtime. A git tree's
+//! files are committed by definition.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
@@ -24,61 +26,70 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Tree};
 use rayon::prelude::*;
 
-use super::docs::DocSource;
-use super::local::{ReadError, Roots};
-use crate::source::SourceDb;
+use super::{ReadError, Trees, relative};
 
-/// Commits looked at per repository: a page untouched for longer than this
+/// Commits looked at per repository: a file untouched for longer than this
 /// gets no date, so a huge history cannot stall a build.
 pub const MAX_COMMITS: usize = 5_000;
 
-/// (doc source, page) indexes into `DocSource::page_updated`.
-type Slot = (usize, usize);
-
-/// Fills `page_updated` of every docs page whose file is committed in a
-/// repository inside the roots. Repositories are walked in parallel, each
-/// once for all the doc sites it holds.
-pub fn date_pages(docs: &mut [DocSource], roots: &Roots, db: &SourceDb) {
-    // Canonical work tree → its pages (repo-relative path, text, slot).
-    let mut repos: BTreeMap<PathBuf, Vec<(String, &str, Slot)>> = BTreeMap::new();
-    let mut found: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    for (s, source) in docs.iter().enumerate() {
-        let workdir = found
-            .entry(source.root.clone())
-            .or_insert_with(|| discover(&source.root, roots));
-        let Some(workdir) = workdir else { continue };
-        for (p, file) in source.page_files.iter().enumerate() {
-            let Some(file) = file else { continue };
-            let file = db.get(*file);
-            let (Some(text), Some(rel)) = (&file.text, relative(&file.path, workdir)) else {
+impl Trees {
+    /// When each of `files` (resolved path, text as read) was last
+    /// committed (unix seconds), where that can be known. Repositories are
+    /// walked in parallel, each once for all the files it holds.
+    pub fn last_changed(&self, files: &[(&Path, &str)]) -> Vec<Option<i64>> {
+        let mut dates = vec![None; files.len()];
+        // Git trees: by tree, repository-relative paths.
+        let mut in_trees: BTreeMap<&Path, Vec<(String, usize)>> = BTreeMap::new();
+        // Local checkouts: canonical work tree → (path, text, index).
+        let mut local: BTreeMap<PathBuf, Vec<(String, &str, usize)>> = BTreeMap::new();
+        let mut found: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+        for (i, (path, text)) in files.iter().enumerate() {
+            if let Some(tree) = self.repository_of(path) {
+                if let Some(rel) = relative(path, tree.mount()) {
+                    in_trees.entry(tree.mount()).or_default().push((rel, i));
+                }
                 continue;
-            };
-            repos
-                .entry(workdir.clone())
-                .or_default()
-                .push((rel, text, (s, p)));
+            }
+            let Some(dir) = path.parent() else { continue };
+            let workdir = found
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| discover(dir, self));
+            if let Some(workdir) = workdir
+                && let Some(rel) = relative(path, workdir)
+            {
+                local
+                    .entry(workdir.clone())
+                    .or_default()
+                    .push((rel, text, i));
+            }
         }
+        let from_trees: Vec<(usize, i64)> = in_trees
+            .into_par_iter()
+            .flat_map_iter(|(mount, files)| {
+                let tree = self.repository_of(mount).expect("a mounted tree");
+                let paths: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+                let times = tree.last_changes(&paths);
+                files
+                    .into_iter()
+                    .filter_map(move |(rel, i)| Some((i, *times.get(&rel)?)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let from_local: Vec<(usize, i64)> = local
+            .into_par_iter()
+            .flat_map_iter(|(workdir, files)| dates_in(&workdir, self, &files).unwrap_or_default())
+            .collect();
+        for (i, time) in from_trees.into_iter().chain(from_local) {
+            dates[i] = Some(time);
+        }
+        dates
     }
-    let dated: Vec<(Slot, i64)> = repos
-        .into_par_iter()
-        .flat_map_iter(|(workdir, pages)| dates_in(&workdir, roots, &pages).unwrap_or_default())
-        .collect();
-    for ((s, p), time) in dated {
-        docs[s].page_updated[p] = Some(time);
-    }
-}
-
-/// `path` relative to `base`, `/`-separated, if it is inside and UTF-8.
-fn relative(path: &Path, base: &Path) -> Option<String> {
-    let rel = path.strip_prefix(base).ok()?;
-    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-    Some(parts?.join("/"))
 }
 
 /// The work tree of the repository holding `dir`, looking no higher than
 /// the crawl roots, and only if everything git would read of it is inside
 /// them. `dir` is canonical.
-fn discover(dir: &Path, roots: &Roots) -> Option<PathBuf> {
+fn discover(dir: &Path, roots: &Trees) -> Option<PathBuf> {
     let mut at = dir;
     loop {
         let dot_git = at.join(".git");
@@ -92,7 +103,7 @@ fn discover(dir: &Path, roots: &Roots) -> Option<PathBuf> {
 /// The git folder `dot_git` stands for, if it and what it refers to (a
 /// linked worktree's common folder, alternate object stores) are inside
 /// the roots.
-fn confined_git_dir(workdir: &Path, dot_git: &Path, roots: &Roots) -> Option<PathBuf> {
+fn confined_git_dir(workdir: &Path, dot_git: &Path, roots: &Trees) -> Option<PathBuf> {
     let git_dir = if dot_git.is_dir() {
         roots.confine(dot_git).ok()?
     } else {
@@ -126,7 +137,7 @@ fn confined_git_dir(workdir: &Path, dot_git: &Path, roots: &Roots) -> Option<Pat
 
 /// `Some(None)` when `path` does not exist, `None` when it exists but
 /// cannot be read inside the roots (libgit2 would read it all the same).
-fn read_if_present(path: &Path, roots: &Roots) -> Option<Option<String>> {
+fn read_if_present(path: &Path, roots: &Trees) -> Option<Option<String>> {
     match roots.read(path) {
         Ok((_, text)) => Some(Some(text)),
         Err(ReadError::NotFound) => Some(None),
@@ -134,13 +145,13 @@ fn read_if_present(path: &Path, roots: &Roots) -> Option<Option<String>> {
     }
 }
 
-/// Dates of `pages` (repo-relative path, text, slot) in the repository
+/// Dates of `pages` (repo-relative path, text, index) in the repository
 /// whose work tree is `workdir`. `None` on any git error before the walk.
 fn dates_in(
     workdir: &Path,
-    roots: &Roots,
-    pages: &[(String, &str, Slot)],
-) -> Option<Vec<(Slot, i64)>> {
+    roots: &Trees,
+    pages: &[(String, &str, usize)],
+) -> Option<Vec<(usize, i64)>> {
     // NO_SEARCH: `discover` chose the folder; libgit2 must not look above it.
     let repo = Repository::open_ext(
         workdir,
@@ -176,7 +187,7 @@ fn dates_in(
         .zip(blobs)
         .map(|((_, text, _), blob)| blob.is_some_and(|id| is_blob_of(id, text)))
         .collect();
-    let mut pending: HashMap<&str, Vec<Slot>> = HashMap::new();
+    let mut pending: HashMap<&str, Vec<usize>> = HashMap::new();
     for ((rel, _, slot), committed) in pages.iter().zip(committed) {
         if committed {
             pending.entry(rel.as_str()).or_default().push(*slot);
@@ -211,7 +222,7 @@ fn is_blob_of(id: Oid, text: &str) -> bool {
 
 /// The commits where a shallow clone's history is cut: they look like
 /// root commits, but what they "add" may be far older.
-fn shallow_commits(repo: &Repository, roots: &Roots) -> HashSet<Oid> {
+fn shallow_commits(repo: &Repository, roots: &Trees) -> HashSet<Oid> {
     if !repo.is_shallow() {
         return HashSet::new();
     }
@@ -229,7 +240,7 @@ fn shallow_commits(repo: &Repository, roots: &Roots) -> HashSet<Oid> {
 /// `limit` commits, or before an error or a shallow boundary, is
 /// left out: what was found before is still right, since the walk goes
 /// from newest to oldest.
-fn last_changes<'a>(
+pub(super) fn last_changes<'a>(
     repo: &Repository,
     shallow: &HashSet<Oid>,
     head: git2::Commit<'_>,
@@ -362,9 +373,9 @@ mod tests {
         found
     }
 
-    fn roots(dir: &Path) -> Roots {
-        let mut roots = Roots::default();
-        roots.add(dir).unwrap();
+    fn roots(dir: &Path) -> Trees {
+        let mut roots = Trees::default();
+        roots.add_local(dir).unwrap();
         roots
     }
 

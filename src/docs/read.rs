@@ -6,13 +6,16 @@
 //!
 //! Confinement (spec/techdocs.md §1.1, §1.3 step 5): `dir:` must stay
 //! inside the folder of the entity's descriptor (Backstage's safe-child
-//! check for file locations), every read goes through [`Roots`], and a
+//! check for file locations), every read goes through [`Trees`], and a
 //! symlink that leaves the docs root is refused.
+//!
+//! This is the docs stage's only IO, and all of it goes through the
+//! source trees, so docs in a git repository are read by the same code
+//! as docs in a local folder.
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use walkdir::WalkDir;
 
 use crate::catalog::Catalog;
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
@@ -20,9 +23,8 @@ use crate::docs::markdown::SnippetLoader;
 use crate::docs::mkdocs::{self, DocsProblem, DocsProblemKind, MkDocsConfig};
 use crate::docs::nav::{self, Included, Layout, Merged};
 use crate::model::{Entity, EntityRef};
-use crate::source::{FileId, SourceDb, SourceFile, Span, display_path};
-
-use super::local::{self, ReadError, Roots};
+use crate::source::{FileId, SourceDb, SourceFile, Span};
+use crate::tree::{self, EntryKind, Kind, MAX_ASSET_BYTES, ReadError, Trees};
 
 /// The docs of one entity, read from disk.
 #[derive(Debug)]
@@ -37,7 +39,7 @@ pub struct DocSource {
     /// Page index in `layout.pages` → its source file.
     pub page_files: Vec<Option<FileId>>,
     /// Page index → when its file was last committed (unix seconds), if
-    /// known: filled by [`super::git::date_pages`].
+    /// known: filled by [`date_pages`].
     pub page_updated: Vec<Option<i64>>,
     /// Asset path (relative to the merged docs tree) → bytes.
     pub assets: Vec<(String, Vec<u8>)>,
@@ -48,7 +50,7 @@ pub struct DocSource {
 /// Reads the docs of every entity that has them, in catalog order.
 pub fn read_all(
     catalog: &Catalog,
-    roots: &Roots,
+    trees: &Trees,
     display_base: &Path,
     sources: &mut SourceDb,
     diags: &mut Diagnostics,
@@ -58,18 +60,39 @@ pub fn read_all(
         let Some(reference) = entity.annotation("backstage.io/techdocs-ref") else {
             continue;
         };
-        if let Some(source) = read_one(entity, reference, roots, display_base, sources, diags) {
+        if let Some(source) = read_one(entity, reference, trees, display_base, sources, diags) {
             out.push(source);
         }
     }
     out
 }
 
+/// Fills `page_updated` of every docs page whose file is committed in a
+/// repository: a git tree's own, or a local checkout inside the roots.
+pub fn date_pages(docs: &mut [DocSource], trees: &Trees, db: &SourceDb) {
+    let mut slots = Vec::new();
+    let mut files = Vec::new();
+    for (s, source) in docs.iter().enumerate() {
+        for (p, file) in source.page_files.iter().enumerate() {
+            let Some(file) = file else { continue };
+            let file = db.get(*file);
+            if let Some(text) = &file.text {
+                slots.push((s, p));
+                files.push((file.path.as_path(), &**text));
+            }
+        }
+    }
+    let dates = trees.last_changed(&files);
+    for ((s, p), date) in slots.into_iter().zip(dates) {
+        docs[s].page_updated[p] = date;
+    }
+}
+
 /// Reads the docs of one entity whose `backstage.io/techdocs-ref` is `reference`.
 pub fn read_one(
     entity: &Entity,
     reference: &str,
-    roots: &Roots,
+    trees: &Trees,
     display_base: &Path,
     sources: &mut SourceDb,
     diags: &mut Diagnostics,
@@ -104,8 +127,15 @@ pub fn read_one(
     }
     let descriptor = sources.get(entity.origin.file).path.clone();
     let base = descriptor.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let wanted = local::normalize(&base.join(target.trim()));
-    if !wanted.starts_with(&base) {
+    let wanted = tree::normalize(&base.join(target.trim()));
+    // Backstage resolves `dir:` of an entity read from a URL like a
+    // relative URL, so it may climb within the repository; for a local
+    // file it must stay in the descriptor's folder (safe-child check).
+    let bound = match trees.repository_of(&descriptor) {
+        Some(repo) => repo.mount().to_path_buf(),
+        None => base.clone(),
+    };
+    if !wanted.starts_with(&bound) {
         diags.push(problem(
             Code::DocsOutsideRoot,
             format!("techdocs-ref {reference} leaves the folder of the descriptor"),
@@ -113,14 +143,14 @@ pub fn read_one(
         ));
         return None;
     }
-    let root = match roots.confine(&wanted) {
-        Ok(root) if root.is_dir() => root,
+    let root = match trees.resolve(&wanted) {
+        Ok((root, Kind::Dir)) => root,
         Ok(_) | Err(ReadError::NotFound) => {
             diags.push(problem(
                 Code::DocsNotFound,
                 format!(
                     "techdocs-ref {reference}: the folder {} does not exist",
-                    display_path(&wanted, display_base)
+                    trees.display(&wanted, display_base)
                 ),
                 "create the folder with mkdocs.yml and docs/, or fix the path",
             ));
@@ -140,7 +170,7 @@ pub fn read_one(
         Err(e) => {
             diags.push(problem(
                 Code::DocsNotFound,
-                format!("techdocs-ref {reference}: {e:?}"),
+                format!("techdocs-ref {reference} cannot be read: {}", e.why()),
                 "check the folder",
             ));
             return None;
@@ -148,8 +178,8 @@ pub fn read_one(
     };
 
     let mut problems = Vec::new();
-    let mut config = match mkdocs::find_config(&root) {
-        Some(path) => match read_config(&path, roots, display_base, sources) {
+    let mut config = match find_config(trees, &root) {
+        Some(path) => match read_config(&path, trees, display_base, sources) {
             Ok((config, found)) => {
                 problems.extend(found);
                 config
@@ -162,7 +192,7 @@ pub fn read_one(
         // Backstage writes {site_name, docs_dir: docs} when there is none.
         None => {
             let file = sources.add(SourceFile {
-                display: display_path(&root.join("mkdocs.yml"), display_base),
+                display: trees.display(&root.join("mkdocs.yml"), display_base),
                 path: root.join("mkdocs.yml"),
                 text: None,
             });
@@ -171,7 +201,7 @@ pub fn read_one(
     };
 
     let docs_dir = root.join(&config.docs_dir);
-    if !docs_dir.is_dir() {
+    if !trees.is_dir(&docs_dir) {
         diags.push(
             Diagnostic::new(
                 Code::DocsNotFound,
@@ -186,7 +216,7 @@ pub fn read_one(
         );
         return None;
     }
-    let (root_files, walk_problems) = list_files(&docs_dir, &root, config.file);
+    let (root_files, walk_problems) = list_files(trees, &docs_dir, &root, config.file);
     problems.extend(walk_problems);
 
     // Monorepo sub-projects (`!include`, `*include` in nav).
@@ -194,13 +224,13 @@ pub fn read_one(
     problems.extend(found);
     let mut included = Vec::new();
     for include in includes {
-        for config_path in include_matches(&root, &include) {
+        for config_path in include_matches(trees, &root, &include) {
             let abs = root.join(&config_path);
-            match read_config(&abs, roots, display_base, sources) {
+            match read_config(&abs, trees, display_base, sources) {
                 Ok((sub, found)) => {
                     problems.extend(found);
                     let sub_docs = root.join(nav::project_docs_dir(&config_path, &sub));
-                    let (files, walk_problems) = list_files(&sub_docs, &root, sub.file);
+                    let (files, walk_problems) = list_files(trees, &sub_docs, &root, sub.file);
                     problems.extend(walk_problems);
                     included.push(Included {
                         include: include.clone(),
@@ -234,31 +264,21 @@ pub fn read_one(
         .par_iter()
         .map(|page| {
             let path = absolute(&page.src);
-            let read = roots.read(&path);
+            let read = trees.read(&path);
             (path, read)
         })
         .collect();
     for (page, (path, read)) in layout.pages.iter().zip(reads) {
         match read {
             Ok((canonical, text)) => page_files.push(Some(sources.add(SourceFile {
-                display: display_path(&canonical, display_base),
+                display: trees.display(&canonical, display_base),
                 path: canonical,
                 text: Some(text.into()),
             }))),
             Err(err) => {
-                let why = match err {
-                    ReadError::NotUtf8 => "it is not UTF-8 text".to_string(),
-                    ReadError::TooLarge(n) => format!(
-                        "it is {n} bytes, over the {} byte limit",
-                        local::MAX_FILE_BYTES
-                    ),
-                    ReadError::OutsideRoots(real) => {
-                        format!("it resolves to {}, outside the crawl roots", real.display())
-                    }
-                    other => format!("{other:?}"),
-                };
+                let why = err.why();
                 let file = sources.add(SourceFile {
-                    display: display_path(&path, display_base),
+                    display: trees.display(&path, display_base),
                     path: path.clone(),
                     text: None,
                 });
@@ -278,18 +298,16 @@ pub fn read_one(
     let mut assets = Vec::with_capacity(layout.assets.len());
     for asset in &layout.assets {
         let path = absolute(&asset.src);
-        match roots
-            .confine(&path)
-            .and_then(|p| std::fs::read(&p).map_err(ReadError::Io))
-        {
-            Ok(bytes) => assets.push((asset.src.clone(), bytes)),
-            Err(_) => problems.push(DocsProblem {
+        match trees.read_bytes(&path, MAX_ASSET_BYTES) {
+            Ok((_, bytes)) => assets.push((asset.src.clone(), bytes)),
+            Err(e) => problems.push(DocsProblem {
                 span: Span::file_start(config.file),
                 path: Some(asset.src.clone()),
                 severity: Severity::Warning,
                 kind: DocsProblemKind::NavMissingPage,
-                message: format!("{} could not be copied", asset.src),
-                help: "check the file's permissions, or remove it".to_string(),
+                message: format!("{} could not be copied: {}", asset.src, e.why()),
+                help: "check the file's permissions and size (at most 128 MiB), or remove it"
+                    .to_string(),
             }),
         }
     }
@@ -306,24 +324,33 @@ pub fn read_one(
     })
 }
 
+/// The config file of a docs root, in the order Backstage tries names.
+fn find_config(trees: &Trees, root: &Path) -> Option<PathBuf> {
+    mkdocs::CONFIG_NAMES
+        .iter()
+        .map(|name| root.join(name))
+        .find(|path| trees.kind(path).is_some())
+}
+
 fn read_config(
     path: &Path,
-    roots: &Roots,
+    trees: &Trees,
     display_base: &Path,
     sources: &mut SourceDb,
 ) -> Result<(MkDocsConfig, Vec<DocsProblem>), Diagnostic> {
-    let (canonical, text) = roots.read(path).map_err(|e| {
+    let (canonical, text) = trees.read(path).map_err(|e| {
         Diagnostic::new(
             Code::DocsConfig,
             format!(
-                "{} could not be read: {e:?}",
-                display_path(path, display_base)
+                "{} could not be read: {}",
+                trees.display(path, display_base),
+                e.why()
             ),
         )
         .help("mkdocs.yml must be a UTF-8 file inside the crawled folders")
     })?;
     let file = sources.add(SourceFile {
-        display: display_path(&canonical, display_base),
+        display: trees.display(&canonical, display_base),
         path: canonical,
         text: Some(text.into()),
     });
@@ -333,66 +360,81 @@ fn read_config(
 
 /// Every file under `dir`, relative to it, `/`-separated and sorted.
 /// Symlinks are followed only when they stay inside `root`.
-fn list_files(dir: &Path, root: &Path, config: FileId) -> (Vec<String>, Vec<DocsProblem>) {
+fn list_files(
+    trees: &Trees,
+    dir: &Path,
+    root: &Path,
+    config: FileId,
+) -> (Vec<String>, Vec<DocsProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    for entry in WalkDir::new(dir)
-        .min_depth(1)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let Ok(rel) = entry.path().strip_prefix(dir) else {
+    let (entries, truncated) = trees.walk(dir, usize::MAX, &|_| false);
+    for (path, kind) in entries {
+        let Some(rel) = tree::relative(&path, dir) else {
             continue;
         };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if entry.file_type().is_symlink() {
-            match std::fs::canonicalize(entry.path()) {
-                Ok(real) if real.starts_with(root) && real.is_file() => files.push(rel),
-                Ok(real) if !real.starts_with(root) => problems.push(DocsProblem {
-                    span: Span::file_start(config),
-                    path: Some(rel.clone()),
-                    severity: Severity::Error,
-                    kind: DocsProblemKind::DocsDirOutside,
-                    message: format!(
-                        "{rel} is a symlink to {}, outside the docs root; it was not read",
-                        real.display()
-                    ),
-                    help: "copy the file into the docs folder instead of linking to it".to_string(),
-                }),
+        match kind {
+            EntryKind::File => files.push(rel),
+            EntryKind::Symlink => match trees.resolve(&path) {
+                Ok((real, Kind::File)) if real.starts_with(root) => files.push(rel),
+                Ok((real, _)) if !real.starts_with(root) => {
+                    problems.push(outside_docs_root(config, &rel, &real))
+                }
+                Err(ReadError::OutsideRoots(real)) => {
+                    problems.push(outside_docs_root(config, &rel, &real))
+                }
                 _ => {}
-            }
-        } else if entry.file_type().is_file() {
-            files.push(rel);
+            },
+            EntryKind::Dir | EntryKind::Other => {}
         }
+    }
+    if truncated {
+        problems.push(DocsProblem {
+            span: Span::file_start(config),
+            path: None,
+            severity: Severity::Error,
+            kind: DocsProblemKind::DocsDirOutside,
+            message: format!(
+                "the docs folder holds more than {} entries; only the first were read",
+                tree::MAX_WALK_ENTRIES
+            ),
+            help: "split the docs into several sites, or move generated files out of docs_dir"
+                .to_string(),
+        });
     }
     files.sort();
     (files, problems)
 }
 
+fn outside_docs_root(config: FileId, rel: &str, real: &Path) -> DocsProblem {
+    DocsProblem {
+        span: Span::file_start(config),
+        path: Some(rel.to_string()),
+        severity: Severity::Error,
+        kind: DocsProblemKind::DocsDirOutside,
+        message: format!(
+            "{rel} is a symlink to {}, outside the docs root; it was not read",
+            real.display()
+        ),
+        help: "copy the file into the docs folder instead of linking to it".to_string(),
+    }
+}
+
 /// The `mkdocs.yml` files (relative to `root`) an include statement names.
-fn include_matches(root: &Path, include: &nav::Include) -> Vec<String> {
+fn include_matches(trees: &Trees, root: &Path, include: &nav::Include) -> Vec<String> {
     if !include.glob {
-        return if root.join(&include.pattern).is_file() {
+        return if trees.is_file(&root.join(&include.pattern)) {
             vec![include.pattern.clone()]
         } else {
             Vec::new()
         };
     }
-    let mut found: Vec<String> = WalkDir::new(root)
-        .min_depth(1)
-        .max_depth(include.depth().unwrap_or(usize::MAX))
+    let depth = include.depth().unwrap_or(usize::MAX);
+    let (entries, _) = trees.walk(root, depth, &|_| false);
+    let mut found: Vec<String> = entries
         .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            Some(
-                e.path()
-                    .strip_prefix(root)
-                    .ok()?
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-            )
-        })
+        .filter(|(_, kind)| *kind == EntryKind::File)
+        .filter_map(|(path, _)| tree::relative(&path, root))
         .filter(|rel| include.matches(rel))
         .collect();
     found.sort();
@@ -415,16 +457,16 @@ pub fn annotation_span(entity: &Entity, key: &str) -> Span {
 /// folder holding mkdocs.yml, never outside it nor outside the roots.
 pub struct Snippets<'a> {
     pub root: &'a Path,
-    pub roots: &'a Roots,
+    pub trees: &'a Trees,
 }
 
 impl SnippetLoader for Snippets<'_> {
     fn load(&self, path: &str) -> Result<String, String> {
-        let wanted = local::normalize(&self.root.join(path));
+        let wanted = tree::normalize(&self.root.join(path));
         if !wanted.starts_with(self.root) {
             return Err(format!("{path} is outside the docs root"));
         }
-        match self.roots.read(&wanted) {
+        match self.trees.read(&wanted) {
             Ok((real, text)) if real.starts_with(self.root) => Ok(text),
             Ok((real, _)) => Err(format!(
                 "{path} resolves to {}, outside the docs root",
@@ -436,7 +478,26 @@ impl SnippetLoader for Snippets<'_> {
                 real.display()
             )),
             Err(ReadError::NotUtf8) => Err(format!("{path} is not UTF-8 text")),
-            Err(e) => Err(format!("{path}: {e:?}")),
+            Err(e) => Err(format!("{path}: {}", e.why())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // spec/techdocs.md §1.3 step 1: mkdocs.yaml is tried before mkdocs.yml.
+    #[test]
+    fn mkdocs_yaml_is_preferred() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let mut trees = Trees::default();
+        trees.add_local(&root).unwrap();
+        assert_eq!(find_config(&trees, &root), None);
+        std::fs::write(root.join("mkdocs.yml"), "site_name: a\n").unwrap();
+        assert_eq!(find_config(&trees, &root), Some(root.join("mkdocs.yml")));
+        std::fs::write(root.join("mkdocs.yaml"), "site_name: b\n").unwrap();
+        assert_eq!(find_config(&trees, &root), Some(root.join("mkdocs.yaml")));
     }
 }
