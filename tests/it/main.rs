@@ -3,6 +3,8 @@
 
 mod support;
 
+mod gitfix;
+
 mod apidocs;
 mod bad_input;
 mod browser;
