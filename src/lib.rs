@@ -12,6 +12,7 @@ pub mod config;
 pub mod crawl;
 pub mod diag;
 pub mod docs;
+pub mod forge;
 pub mod incremental;
 pub mod model;
 pub mod output;
