@@ -61,6 +61,23 @@ pub struct CommonArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+    /// Build exactly the commits backlot.lock names (fetching them if the
+    /// cache lacks them); fail (exit 2) if the lock is missing or does not
+    /// name a repository the catalog needs.
+    #[arg(long)]
+    pub locked: bool,
+    /// Fetch nothing: resolve refs in the repository cache.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl CommonArgs {
+    fn fetch(&self) -> pipeline::Fetch {
+        pipeline::Fetch {
+            offline: self.offline,
+            locked: self.locked,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -196,11 +213,29 @@ fn build(
         return Ok((2, None));
     };
     config.cache_dir = cache_dir.map(Path::to_path_buf);
+    let repos = match pipeline::repos_for(&config, args.fetch()) {
+        Ok(repos) => repos,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok((2, None));
+        }
+    };
+    let lock_path = config.root.join(crate::crawl::lock::FILE_NAME);
     let bar = progress(format);
     if let Some(bar) = &bar {
         bar.set_message("reading the catalog");
     }
-    let loaded = pipeline::load(config, sources, Some(config_file));
+    let loaded = pipeline::load_with(config, sources, Some(config_file), &repos);
+    repos.save();
+    if let Some(why) = &loaded.fatal {
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let summary = format!("--locked: {why}; nothing was built");
+        print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
+        return Ok((2, None));
+    }
+    let repositories = repositories_summary(&repos);
     let failed = pipeline::failed(&loaded.diagnostics, args.strict);
     let code = if failed { 1 } else { 0 };
     let counts = emit::counts(&loaded.diagnostics);
@@ -210,7 +245,7 @@ fn build(
             bar.finish_and_clear();
         }
         let summary = format!(
-            "checked {} entities from {} files in {:.2}s: {counts}",
+            "checked {} entities from {} files{repositories} in {:.2}s: {counts}",
             loaded.catalog.len(),
             loaded.sources.len(),
             started.elapsed().as_secs_f64()
@@ -247,6 +282,15 @@ fn build(
         output_cache_step(incremental::forget_views(dir), dir);
     }
     let written = output::write_atomic_reusing(&site, out, cache_dir)?;
+    // A plain build records the commits it built; `--locked` built what
+    // the lock says already. A portal without repositories gets no lock.
+    if !args.locked {
+        let lock = repos.lock();
+        if !lock.entries.is_empty() || lock_path.exists() {
+            lock.write(&lock_path)
+                .with_context(|| format!("writing {}", lock_path.display()))?;
+        }
+    }
     if let (Some(dir), Some((memo, fingerprint))) = (cache_dir, &views) {
         output_cache_step(
             incremental::save_views(dir, *fingerprint, memo.view_hashes()),
@@ -265,7 +309,7 @@ fn build(
         kept.push_str(&format!(", {} pages rendered", memo.rendered));
     }
     let summary = format!(
-        "built {} entities into {} ({} files{kept}) in {:.2}s: {counts}",
+        "built {} entities{repositories} into {} ({} files{kept}) in {:.2}s: {counts}",
         loaded.catalog.len(),
         out.display(),
         site.len(),
@@ -273,6 +317,37 @@ fn build(
     );
     print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
     Ok((code, Some(site)))
+}
+
+/// ` from 12 repositories (1 fetched, 2 from the cache)`, or nothing for
+/// a portal without repositories.
+fn repositories_summary(repos: &crate::crawl::remote::Repos) -> String {
+    let stats = repos.stats();
+    let total = stats.fetched + stats.current + stats.cached + stats.failed;
+    if total == 0 {
+        return String::new();
+    }
+    let mut parts = Vec::new();
+    if stats.fetched > 0 {
+        parts.push(format!("{} fetched", stats.fetched));
+    }
+    if stats.cached > 0 {
+        parts.push(format!("{} from the cache", stats.cached));
+    }
+    if stats.failed > 0 {
+        parts.push(format!("{} failed", stats.failed));
+    }
+    let detail = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
+    let noun = if total == 1 {
+        "repository"
+    } else {
+        "repositories"
+    };
+    format!(" from {total} {noun}{detail}")
 }
 
 /// `build --cache-dir`: renders the pages whose view changed since the
@@ -309,7 +384,7 @@ pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
 fn serve_cmd(args: &ServeArgs) -> Result<u8> {
     keep_freed_memory();
     let format = format_of(&args.common);
-    let mut session = Session::new(&args.common.config);
+    let mut session = Session::new(&args.common.config, args.common.fetch());
     let (loaded, site) = match session.build(None)? {
         Step::BadConfig(bad) => {
             print(

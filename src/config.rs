@@ -8,8 +8,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
+use crate::forge::ForgeKind;
 use crate::model::yaml::{self, Node, Value};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
+
+/// Folder (next to backlot.yaml) of what builds keep for the next build.
+pub const CACHE_DIR: &str = ".backlot-cache";
 
 /// Descriptor file name searched by `dir` locations when none is configured
 /// (Backstage's `catalog.import.entityFilename` default).
@@ -28,6 +32,11 @@ pub struct Config {
     pub theme: Option<PathBuf>,
     pub catalog: CatalogConfig,
     pub docs: DocsConfig,
+    /// Forge hosts beyond the public ones, and their tokens: Backstage's
+    /// `integrations:` section.
+    pub integrations: Vec<Integration>,
+    /// Fetching repositories.
+    pub git: GitConfig,
     /// Folder holding backlot.yaml; every relative path resolves against it,
     /// and it is always a crawl root.
     pub root: PathBuf,
@@ -95,8 +104,23 @@ pub enum LocationType {
     File,
     /// A folder crawled for descriptor files.
     Dir,
-    /// A URL (git crawling; not supported yet).
+    /// A file or folder URL of a forge (Backstage's `url` locations), read
+    /// from the repository it names.
     Url,
+    /// A git repository by its clone URL or local path, at `ref`, reading
+    /// `path` (a descriptor, or a glob) inside it.
+    Git,
+}
+
+impl LocationType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            LocationType::File => "file",
+            LocationType::Dir => "dir",
+            LocationType::Url => "url",
+            LocationType::Git => "git",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,10 +128,99 @@ pub struct LocationConfig {
     pub location_type: LocationType,
     /// As written in the config.
     pub target: String,
+    /// `type: git`: the branch, tag or commit (`None`: the remote's
+    /// default branch).
+    pub git_ref: Option<String>,
+    /// `type: git`: the descriptor path or glob inside the repository
+    /// (`None`: `catalog-info.yaml`).
+    pub path: Option<String>,
     /// Rules that apply only to entities read through this location.
     pub rules: Vec<Rule>,
     /// Where the entry was written (for diagnostics about it).
     pub span: crate::source::Span,
+}
+
+/// One forge host of `integrations:` (Backstage's shape:
+/// `integrations: { github: [{ host, token }] }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    pub kind: ForgeKind,
+    /// `host` or `host:port`, lower case.
+    pub host: String,
+    /// The token for HTTPS fetches from this host.
+    pub token: Option<EnvSecret>,
+    /// The user name sent with the token (default: the forge's).
+    pub username: Option<String>,
+    pub span: Span,
+}
+
+/// A secret, named by the environment variable that holds it
+/// (`token: ${GITHUB_TOKEN}`): backlot.yaml is usually committed, so it
+/// never holds a secret itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnvSecret {
+    pub var: String,
+}
+
+impl std::fmt::Debug for EnvSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "${{{}}}", self.var)
+    }
+}
+
+impl EnvSecret {
+    /// The value, when the variable is set and not empty.
+    pub fn value(&self) -> Option<String> {
+        std::env::var(&self.var).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// `git:`: fetching repositories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitConfig {
+    /// The repository cache (default: `backlot/git` in the user's cache
+    /// folder; `build --cache-dir DIR` uses `DIR/git`).
+    pub cache: Option<PathBuf>,
+    /// Clone URL rewrites, as git's `url.<to>.insteadOf = <from>`: the
+    /// longest matching `from` prefix is replaced by its `to`.
+    pub rewrite: Vec<Rewrite>,
+    /// Tokens for hosts that are not forges of `integrations:`.
+    pub auth: Vec<HostAuth>,
+    /// Repositories fetched at once.
+    pub jobs: usize,
+    /// A fetch taking longer is given up (seconds).
+    pub timeout: u64,
+    /// A fetch receiving more is given up (MiB).
+    pub max_fetch_mb: u64,
+}
+
+impl Default for GitConfig {
+    fn default() -> GitConfig {
+        GitConfig {
+            cache: None,
+            rewrite: Vec::new(),
+            auth: Vec::new(),
+            jobs: 8,
+            timeout: 600,
+            max_fetch_mb: 4096,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub from: String,
+    pub to: String,
+}
+
+/// `git.auth[]`: a token for a git host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostAuth {
+    /// `host` or `host:port`, lower case.
+    pub host: String,
+    pub token: EnvSecret,
+    pub username: Option<String>,
+    pub span: Span,
 }
 
 /// `{ allow: [Component, API] }`
@@ -129,7 +242,7 @@ impl Config {
     pub fn cache_dir(&self) -> PathBuf {
         self.cache_dir
             .clone()
-            .unwrap_or_else(|| self.root.join(crate::pipeline::CACHE_DIR))
+            .unwrap_or_else(|| self.root.join(CACHE_DIR))
     }
 
     /// A config with defaults, rooted at `root` (tests, `init`).
@@ -148,8 +261,34 @@ impl Config {
                 last_updated: true,
                 mermaid: Mermaid::Default,
             },
+            integrations: Vec::new(),
+            git: GitConfig::default(),
             root: root.into(),
             cache_dir: None,
+        }
+    }
+
+    /// The repository cache: `--cache-dir`'s `git` folder, else
+    /// `git.cache`, else the user's cache folder (`$XDG_CACHE_HOME`, else
+    /// `~/.cache`), else `.backlot-cache/git` next to backlot.yaml.
+    pub fn git_cache(&self) -> PathBuf {
+        if let Some(dir) = &self.cache_dir {
+            return dir.join("git");
+        }
+        if let Some(dir) = &self.git.cache {
+            return self.root.join(dir);
+        }
+        let user = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|home| PathBuf::from(home).join(".cache"))
+            });
+        match user {
+            Some(dir) => dir.join("backlot").join("git"),
+            None => self.root.join(CACHE_DIR).join("git"),
         }
     }
 
@@ -190,7 +329,15 @@ pub fn parse(text: &str, path: &Path, file: FileId) -> Result<Config, Vec<Diagno
     };
     check_keys(
         map,
-        &["title", "base_url", "theme", "catalog", "docs"],
+        &[
+            "title",
+            "base_url",
+            "theme",
+            "catalog",
+            "docs",
+            "integrations",
+            "git",
+        ],
         "",
         &mut diags,
     );
@@ -230,6 +377,12 @@ pub fn parse(text: &str, path: &Path, file: FileId) -> Result<Config, Vec<Diagno
     }
     if let Some(docs) = map.get("docs") {
         parse_docs(docs, &mut config.docs, &mut diags);
+    }
+    if let Some(node) = map.get("integrations") {
+        config.integrations = parse_integrations(node, &mut diags);
+    }
+    if let Some(node) = map.get("git") {
+        parse_git(node, &mut config.git, &mut diags);
     }
     if diags.is_empty() {
         Ok(config)
@@ -353,7 +506,7 @@ fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationCo
     let map = mapping(node, "catalog.locations[]", diags)?;
     check_keys(
         map,
-        &["type", "target", "rules"],
+        &["type", "target", "rules", "ref", "path"],
         "catalog.locations[].",
         diags,
     );
@@ -366,6 +519,7 @@ fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationCo
         "file" => LocationType::File,
         "dir" => LocationType::Dir,
         "url" => LocationType::Url,
+        "git" => LocationType::Git,
         other => {
             diags.push(
                 Diagnostic::new(
@@ -373,11 +527,28 @@ fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationCo
                     format!("unknown location type \"{other}\""),
                 )
                 .at(type_node.span)
-                .help("use `file` (a descriptor file or glob), `dir` (a folder to crawl) or `url`"),
+                .help("use `file` (a descriptor file or glob), `dir` (a folder to crawl), `url` (a file or folder URL on a forge) or `git` (a repository's clone URL)"),
             );
             return None;
         }
     };
+    let mut git_only = |key: &str| -> Option<String> {
+        let n = map.get(key)?;
+        if location_type != LocationType::Git {
+            diags.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!("`{key}` belongs to `type: git` locations"),
+                )
+                .at(n.span)
+                .help("a `url` location carries its ref and path in the URL"),
+            );
+            return None;
+        }
+        string(n, &format!("catalog.locations[].{key}"), diags).filter(|v| !v.trim().is_empty())
+    };
+    let git_ref = git_only("ref");
+    let path = git_only("path");
     let Some(target) = map.get("target").and_then(|n| string(n, "target", diags)) else {
         diags.push(missing(node, "catalog.locations[].target"));
         return None;
@@ -389,9 +560,271 @@ fn parse_location(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<LocationCo
     Some(LocationConfig {
         location_type,
         target,
+        git_ref,
+        path,
         rules,
         span: node.span,
     })
+}
+
+/// Backstage's `integrations:` keys that Backlot does not read: git
+/// forges it has no URL rules for, and object stores.
+const UNSUPPORTED_INTEGRATIONS: &[&str] = &[
+    "bitbucket",
+    "gerrit",
+    "harness",
+    "awsS3",
+    "awsCodeCommit",
+    "googleGcs",
+    "azureBlobStorage",
+];
+
+fn parse_integrations(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Integration> {
+    let mut out = Vec::new();
+    let Some(map) = mapping(node, "integrations", diags) else {
+        return out;
+    };
+    let known: Vec<&str> = ForgeKind::ALL.iter().map(|k| k.config_key()).collect();
+    for (key, list) in map.iter() {
+        let Some(kind) = ForgeKind::from_config_key(&key.text) else {
+            let help = if UNSUPPORTED_INTEGRATIONS.contains(&key.text.as_str()) {
+                format!(
+                    "Backlot reads repositories of {}; remove this entry",
+                    known.join(", ")
+                )
+            } else {
+                match did_you_mean(&key.text, &known) {
+                    Some(s) => format!("did you mean `integrations.{s}`?"),
+                    None => format!("known forges: {}", known.join(", ")),
+                }
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::ConfigUnknownKey,
+                    format!("unknown integration `integrations.{}`", key.text),
+                )
+                .at(key.span)
+                .help(help),
+            );
+            continue;
+        };
+        let what = format!("integrations.{}", key.text);
+        let Some(items) = sequence(list, &what, diags) else {
+            continue;
+        };
+        for item in items {
+            let Some(m) = mapping(item, &what, diags) else {
+                continue;
+            };
+            // Backstage's URL and app settings are accepted, so that a
+            // copied section works; Backlot talks git, not the forges' APIs.
+            check_keys(
+                m,
+                &[
+                    "host",
+                    "token",
+                    "username",
+                    "appPassword",
+                    "password",
+                    "apiBaseUrl",
+                    "rawBaseUrl",
+                    "baseUrl",
+                ],
+                &format!("{what}[]."),
+                diags,
+            );
+            let host = match m.get("host") {
+                Some(n) => string(n, "host", diags).map(|h| h.trim().to_ascii_lowercase()),
+                None => kind.default_host().map(str::to_string),
+            };
+            let Some(host) = host.filter(|h| valid_host(h)) else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        format!("`{what}[].host` must be a host name, with an optional port"),
+                    )
+                    .at(item.span)
+                    .help("write the host alone, e.g. `host: ghe.example.com` or `host: git.example.com:8443`"),
+                );
+                continue;
+            };
+            let secret = ["token", "appPassword", "password"]
+                .iter()
+                .find_map(|k| m.get(k).map(|n| (*k, n)));
+            let token = secret.and_then(|(k, n)| env_secret(n, &format!("{what}[].{k}"), diags));
+            let username = m.get("username").and_then(|n| string(n, "username", diags));
+            out.push(Integration {
+                kind,
+                host,
+                token,
+                username,
+                span: item.span,
+            });
+        }
+    }
+    out
+}
+
+fn parse_git(node: &Node, out: &mut GitConfig, diags: &mut Vec<Diagnostic>) {
+    let Some(map) = mapping(node, "git", diags) else {
+        return;
+    };
+    check_keys(
+        map,
+        &[
+            "cache",
+            "rewrite",
+            "auth",
+            "jobs",
+            "timeout",
+            "max_fetch_mb",
+        ],
+        "git.",
+        diags,
+    );
+    if let Some(n) = map.get("cache") {
+        out.cache = string(n, "git.cache", diags).map(PathBuf::from);
+    }
+    if let Some(list) = map
+        .get("rewrite")
+        .and_then(|n| sequence(n, "git.rewrite", diags))
+    {
+        for item in list {
+            let Some(m) = mapping(item, "git.rewrite[]", diags) else {
+                continue;
+            };
+            check_keys(m, &["from", "to"], "git.rewrite[].", diags);
+            let from = m
+                .get("from")
+                .and_then(|n| string(n, "git.rewrite[].from", diags));
+            let to = m
+                .get("to")
+                .and_then(|n| string(n, "git.rewrite[].to", diags));
+            match (from, to) {
+                (Some(from), Some(to)) if !from.is_empty() => out.rewrite.push(Rewrite { from, to }),
+                _ => diags.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        "`git.rewrite[]` needs a non-empty `from` and a `to`",
+                    )
+                    .at(item.span)
+                    .help("e.g. `{ from: \"https://github.com/acme/\", to: \"file:///srv/mirrors/acme/\" }`"),
+                ),
+            }
+        }
+    }
+    if let Some(list) = map.get("auth").and_then(|n| sequence(n, "git.auth", diags)) {
+        for item in list {
+            let Some(m) = mapping(item, "git.auth[]", diags) else {
+                continue;
+            };
+            check_keys(m, &["host", "token", "username"], "git.auth[].", diags);
+            let host = m
+                .get("host")
+                .and_then(|n| string(n, "git.auth[].host", diags))
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| valid_host(h));
+            let token = m
+                .get("token")
+                .and_then(|n| env_secret(n, "git.auth[].token", diags));
+            let username = m.get("username").and_then(|n| string(n, "username", diags));
+            match (host, token) {
+                (Some(host), Some(token)) => out.auth.push(HostAuth {
+                    host,
+                    token,
+                    username,
+                    span: item.span,
+                }),
+                _ => diags.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        "`git.auth[]` needs a `host` (with an optional port) and a `token`",
+                    )
+                    .at(item.span)
+                    .help("e.g. `{ host: git.example.com, token: ${GIT_TOKEN} }`"),
+                ),
+            }
+        }
+    }
+    for (key, slot, min) in [
+        ("jobs", &mut out.jobs as &mut dyn SetNumber, 1u64),
+        ("timeout", &mut out.timeout, 1),
+        ("max_fetch_mb", &mut out.max_fetch_mb, 1),
+    ] {
+        if let Some(n) = map.get(key) {
+            match n.value {
+                Value::Int(v) if v >= min as i64 => slot.set(v as u64),
+                _ => diags.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        format!("`git.{key}` must be a whole number of at least {min}"),
+                    )
+                    .at(n.span),
+                ),
+            }
+        }
+    }
+}
+
+/// A numeric setting of either width.
+trait SetNumber {
+    fn set(&mut self, v: u64);
+}
+
+impl SetNumber for usize {
+    fn set(&mut self, v: u64) {
+        *self = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+}
+
+impl SetNumber for u64 {
+    fn set(&mut self, v: u64) {
+        *self = v;
+    }
+}
+
+/// `host` or `host:port`: no scheme, path or user.
+fn valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && !host.contains(['/', '@', ' '])
+        && url::Url::parse(&format!("https://{host}/")).is_ok_and(|u| u.path() == "/")
+}
+
+/// `${NAME}` or `{ $env: NAME }` (Backstage's two ways of naming an
+/// environment variable). A literal value is refused: backlot.yaml is
+/// usually committed.
+fn env_secret(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<EnvSecret> {
+    let var = match &node.value {
+        Value::Str(s) => s
+            .trim()
+            .strip_prefix("${")
+            .and_then(|s| s.strip_suffix('}'))
+            .map(str::trim),
+        Value::Map(m) if m.len() == 1 => m.get("$env").and_then(Node::as_str).map(str::trim),
+        _ => None,
+    };
+    let valid = |v: &str| {
+        !v.is_empty()
+            && !v.starts_with(|c: char| c.is_ascii_digit())
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match var {
+        Some(var) if valid(var) => Some(EnvSecret {
+            var: var.to_string(),
+        }),
+        // The value is never repeated: it may be the secret itself.
+        _ => {
+            diags.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!("`{what}` must name an environment variable, as `${{NAME}}`"),
+                )
+                .at(node.span)
+                .help("keep the token in an environment variable (a CI secret) and write its name: `token: ${GITHUB_TOKEN}`; backlot.yaml never holds secrets"),
+            );
+            None
+        }
+    }
 }
 
 fn parse_rules(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Vec<Rule> {

@@ -67,6 +67,18 @@ impl ForgeKind {
         ForgeKind::ALL.into_iter().find(|k| k.config_key() == key)
     }
 
+    /// The host an `integrations:` entry without `host` means, as in
+    /// Backstage's config readers (the public instance of the forge).
+    pub fn default_host(self) -> Option<&'static str> {
+        match self {
+            ForgeKind::GitHub => Some("github.com"),
+            ForgeKind::GitLab => Some("gitlab.com"),
+            ForgeKind::BitbucketCloud => Some("bitbucket.org"),
+            ForgeKind::Azure => Some("dev.azure.com"),
+            ForgeKind::BitbucketServer | ForgeKind::Gitea => None,
+        }
+    }
+
     /// The product name, for messages.
     pub fn name(self) -> &'static str {
         match self {

@@ -32,6 +32,7 @@ use crate::apidocs::ApiDocs;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crawl::ParseMemo;
+use crate::crawl::remote::Repos;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::docs::build::DocSite;
 use crate::docs::highlight::{HighlightCache, Highlighter};
@@ -55,6 +56,8 @@ pub struct CatalogMemo {
     /// What crawling, validating and reading API definitions found.
     pub diagnostics: Diagnostics,
     pub trees: Trees,
+    /// `--locked` could not be honoured.
+    pub fatal: Option<String>,
     /// Every file the crawl asked for, found or not, and the glob patterns
     /// of its file locations.
     pub reads: Vec<PathBuf>,
@@ -254,6 +257,11 @@ pub struct Session {
     pages: PageMemo,
     /// Opened once per config: see [`Reuse::highlighter`].
     highlighter: Option<(Highlighter, Option<Arc<HighlightCache>>)>,
+    /// How repositories are fetched, and the repositories of this config:
+    /// their refs are resolved once a session, so that rebuilds read the
+    /// same commits and never wait for the network.
+    fetch: pipeline::Fetch,
+    repos: Option<Repos>,
 }
 
 /// What one build of a session gives.
@@ -270,8 +278,10 @@ pub enum Step {
 }
 
 impl Session {
-    pub fn new(config_path: &Path) -> Session {
+    pub fn new(config_path: &Path, fetch: pipeline::Fetch) -> Session {
         Session {
+            fetch,
+            repos: None,
             config_path: config_path.to_path_buf(),
             config_text: None,
             theme: None,
@@ -312,6 +322,11 @@ impl Session {
         });
         let first = self.docs.is_empty();
         self.docs.new_build();
+        if self.repos.is_none() {
+            let repos = pipeline::repos_for(&config, self.fetch).map_err(anyhow::Error::msg)?;
+            self.repos = Some(repos);
+        }
+        let repos = self.repos.as_ref().expect("set above");
         let loaded = pipeline::load_reusing(
             config,
             sources,
@@ -322,7 +337,9 @@ impl Session {
                 docs: &mut self.docs,
                 highlighter,
             }),
+            repos,
         );
+        repos.save();
         // Saving prunes the cache to what this build used, so only a build
         // that rendered every site may save; what later rebuilds add is
         // kept in memory for the session.
@@ -356,6 +373,7 @@ impl Session {
         self.docs.clear();
         self.pages.clear();
         self.highlighter = None;
+        self.repos = None;
     }
 }
 

@@ -10,6 +10,8 @@ use crate::apidocs::{self, ApiDocs};
 use crate::catalog::{self, Catalog};
 use crate::config::{self, Config};
 use crate::crawl;
+use crate::crawl::remote::{Mode, RepoRequest, Repos, Settings};
+use crate::forge;
 use std::sync::Arc;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -39,6 +41,8 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     /// The folders the crawl read from (canonical): what `serve` watches.
     pub roots: Vec<std::path::PathBuf>,
+    /// `--locked` could not be honoured: nothing may be published (exit 2).
+    pub fatal: Option<String>,
 }
 
 /// A config that could not be used: the run stops (exit code 2).
@@ -82,8 +86,57 @@ pub fn read_config(
 }
 
 /// Crawl, parse, validate and relate: the catalog and every diagnostic.
+/// Repositories are fetched as a plain `build` fetches them, and what was
+/// read of them is kept in the cache for the next build.
 pub fn load(config: Config, sources: SourceDb, config_file: Option<FileId>) -> Loaded {
-    load_reusing(config, sources, config_file, None)
+    let repos = Repos::new(Settings::from_config(&config, Mode::Online, None));
+    let loaded = load_with(config, sources, config_file, &repos);
+    repos.save();
+    loaded
+}
+
+/// How a run fetches repositories: the command line's `--offline` and
+/// `--locked`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fetch {
+    pub offline: bool,
+    pub locked: bool,
+}
+
+/// The repositories of a run under `config`. With `--locked`, the lock
+/// next to backlot.yaml must exist and be readable (else `Err`: exit 2).
+pub fn repos_for(config: &Config, fetch: Fetch) -> std::result::Result<Repos, String> {
+    let locked = if fetch.locked {
+        let path = config.root.join(crawl::lock::FILE_NAME);
+        match crawl::lock::Lock::read(&path)? {
+            Some(lock) => Some(lock),
+            None => {
+                return Err(format!(
+                    "--locked: there is no {}; run `backlot build` once without --locked to write it",
+                    path.display()
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let mode = if fetch.offline {
+        Mode::Offline
+    } else {
+        Mode::Online
+    };
+    Ok(Repos::new(Settings::from_config(config, mode, locked)))
+}
+
+/// [`load`] with the repositories of `repos` (its mode, its lock, the
+/// refs it resolved already).
+pub fn load_with(
+    config: Config,
+    sources: SourceDb,
+    config_file: Option<FileId>,
+    repos: &Repos,
+) -> Loaded {
+    load_reusing(config, sources, config_file, None, repos)
 }
 
 /// What a rebuild may take over from the builds before it (`serve`).
@@ -105,6 +158,7 @@ pub fn load_reusing(
     mut sources: SourceDb,
     config_file: Option<FileId>,
     mut reuse: Option<Reuse>,
+    repos: &Repos,
 ) -> Loaded {
     let kept = reuse.as_ref().and_then(|r| {
         let memo = r.catalog.as_ref()?;
@@ -126,6 +180,7 @@ pub fn load_reusing(
                 &mut sources,
                 &mut diagnostics,
                 before.as_ref().map(|b| &*b.0),
+                repos,
             );
             let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
             let (apis, found, api_reads) =
@@ -137,6 +192,7 @@ pub fn load_reusing(
                 apis: Arc::new(apis),
                 diagnostics,
                 trees: crawled.trees,
+                fatal: crawled.fatal,
                 reads: crawled.reads,
                 globs: crawled.globs,
                 parsed: Arc::new(parsed),
@@ -153,16 +209,18 @@ pub fn load_reusing(
         catalog,
         apis,
         mut diagnostics,
-        trees,
+        mut trees,
+        fatal,
         ..
     } = memo;
     let docs = load_docs(
         &config,
         &catalog,
-        &trees,
+        &mut trees,
         &mut sources,
         &mut diagnostics,
         reuse,
+        repos,
     );
     diagnostics.sort();
     Loaded {
@@ -173,6 +231,7 @@ pub fn load_reusing(
         docs,
         diagnostics,
         roots: trees.local_roots().to_vec(),
+        fatal,
     }
 }
 
@@ -187,15 +246,19 @@ struct Fresh {
 
 /// The docs stage: read every entity's docs (or take them from `reuse`),
 /// render them, keep the highlight cache for the next build.
+#[allow(clippy::too_many_arguments)]
 fn load_docs(
     config: &Config,
     catalog: &Catalog,
-    trees: &Trees,
+    trees: &mut Trees,
     sources: &mut SourceDb,
     diagnostics: &mut Diagnostics,
     reuse: Option<Reuse>,
+    repos: &Repos,
 ) -> Vec<Arc<DocSite>> {
     check_techdocs_entity(catalog, diagnostics);
+    let unfetched = open_docs_repositories(catalog, trees, repos, diagnostics);
+    let trees = &*trees;
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let (mut memo, shared) = match reuse {
         Some(r) => (Some(r.docs), Some(r.highlighter)),
@@ -210,6 +273,10 @@ fn load_docs(
         let Some(reference) = entity.annotation("backstage.io/techdocs-ref") else {
             continue;
         };
+        // Its repository could not be fetched, which is reported already.
+        if unfetched.contains(entity.entity_ref.canonical()) {
+            continue;
+        }
         let key = incremental::docs_key(entity, sources);
         if let Some(memo) = memo.as_deref_mut()
             && let Some((site, found)) = memo.reuse(entity, key, sources)
@@ -292,6 +359,65 @@ fn load_docs(
         .collect()
 }
 
+/// Fetches and mounts the repositories of `url:` techdocs-refs, in
+/// parallel, before the docs are read; failures are reported at the
+/// annotation. Returns the entities whose docs repository failed.
+fn open_docs_repositories(
+    catalog: &Catalog,
+    trees: &mut Trees,
+    repos: &Repos,
+    diagnostics: &mut Diagnostics,
+) -> std::collections::HashSet<String> {
+    let mut unfetched = std::collections::HashSet::new();
+    let mut wanted = Vec::new();
+    for e in &catalog.entities {
+        let Some(url) = e
+            .annotation(TECHDOCS_REF)
+            .and_then(|r| r.split_once(':'))
+            .filter(|(kind, _)| kind.trim() == "url")
+            .map(|(_, url)| url.trim())
+        else {
+            continue;
+        };
+        // Unknown shapes are the docs reader's to report.
+        if let Ok(parsed) = forge::parse(url, &repos.settings().forges) {
+            let request = RepoRequest {
+                url: parsed.repo.clone_url(),
+                candidates: parsed.candidates(),
+                forge: Some(parsed.repo),
+            };
+            wanted.push((e, request));
+        }
+    }
+    if wanted.is_empty() {
+        return unfetched;
+    }
+    let requests: Vec<RepoRequest> = wanted.iter().map(|(_, r)| r.clone()).collect();
+    let mut reported = std::collections::HashSet::new();
+    for ((entity, request), opened) in wanted.iter().zip(repos.open_all(&requests)) {
+        match opened {
+            Ok(opened) => trees.mount(opened.tree),
+            Err(failure) => {
+                unfetched.insert(entity.entity_ref.canonical().to_string());
+                if reported.insert((request.identity(), failure.message.clone())) {
+                    diagnostics.push(
+                        Diagnostic::new(Code::RepoFetchFailed, failure.message)
+                            .at(docs::read::annotation_span(entity, TECHDOCS_REF))
+                            .entity(entity.entity_ref.canonical())
+                            .help(failure.help),
+                    );
+                }
+            }
+        }
+    }
+    for (_, notice) in repos.take_notices() {
+        diagnostics.push(Diagnostic::new(Code::RepoCached, notice.message).help(notice.help));
+    }
+    unfetched
+}
+
+const TECHDOCS_REF: &str = "backstage.io/techdocs-ref";
+
 /// Drops `value` on another thread: freeing a whole catalog takes
 /// milliseconds that a `serve` rebuild should not wait for. The thread
 /// lives as long as the process (see `serve::search_worker` for why not
@@ -309,9 +435,6 @@ pub fn drop_later<T: Send + 'static>(value: T) {
     // would be dropped here, which is only slower.
     let _ = dropper.send(Box::new(value));
 }
-
-/// Folder (next to backlot.yaml) of what builds keep for the next build.
-pub const CACHE_DIR: &str = ".backlot-cache";
 
 /// `backstage.io/techdocs-entity` must name an entity of the catalog.
 fn check_techdocs_entity(catalog: &Catalog, diagnostics: &mut Diagnostics) {

@@ -327,7 +327,7 @@ impl Changes {
             path.components().any(|c| {
                 matches!(
                     c.as_os_str().to_str(),
-                    Some(".git" | crate::pipeline::CACHE_DIR)
+                    Some(".git" | crate::config::CACHE_DIR)
                 )
             })
         };

@@ -220,6 +220,12 @@ fn accept(candidate: Candidate, config: &Config, options: &ValidateOptions) -> A
         "backstage.io/managed-by-origin-location",
         &candidate.origin_location,
     );
+    // AnnotateLocationEntityProcessor: the entity's own values win.
+    for (key, value) in &candidate.defaults {
+        if entity.annotation(key).is_none() {
+            entity.set_annotation(key, value);
+        }
+    }
     match relations::emit(&entity) {
         Ok(emitted) => (Some((entity, emitted)), Vec::new()),
         Err(d) => (None, vec![d]),

@@ -1,31 +1,43 @@
 //! Crawling: from the configured locations to entity [`Candidate`]s.
 //!
 //! A worklist of files to read, seeded by `catalog.locations` and grown by
-//! every `Location` entity found (spec/catalog.md §8), processed in waves:
-//! the files of a wave are read and parsed in parallel, then, in order,
-//! their placeholders are substituted and their Locations add the next
-//! wave. The order of candidates is therefore stable run to run, which
-//! matters because the first file to deliver an entity ref wins.
+//! every `Location` entity found (spec/catalog.md §8), processed in waves.
+//! At the start of a wave, the repositories its targets name are fetched
+//! (in parallel, each (repository, ref) once: [`remote::Repos`]) and their
+//! trees mounted; then the files of the wave are read and parsed in
+//! parallel, and, in order, their placeholders are substituted and their
+//! Locations add the next wave ([`targets`]). The order of candidates is
+//! therefore stable run to run, which matters because the first file to
+//! deliver an entity ref wins.
 //!
 //! All reads go through [`Trees`]: nothing outside the crawl roots (the
-//! config folder and each `dir` location) is ever read.
+//! config folder and each `dir` location) and the fetched repositories is
+//! ever read. Placeholders whose value is a URL are substituted after the
+//! last wave, once every repository of the catalog is known.
 
+pub mod lock;
 pub mod placeholder;
+pub mod remote;
+mod targets;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::{Config, LocationConfig, LocationType, Rule};
+use crate::config::{Config, Rule};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::forge::{self, Forges};
 use crate::model::entity::written_ref;
 use crate::model::validate::{self, ValidateOptions};
 use crate::model::yaml::{self, Key, Map, Node, Value};
 use crate::model::{EntityRef, Origin};
-use crate::source::{FileId, SourceDb, SourceFile, Span, display_path};
-use crate::tree::{self, MAX_FILE_BYTES, ReadError, Trees};
+use crate::source::{FileId, SourceDb, SourceFile, Span};
+use crate::tree::{MAX_FILE_BYTES, ReadError, Trees};
+
+use remote::Repos;
+use targets::Pending;
 
 type ReadResult = Result<(PathBuf, String), ReadError>;
 
@@ -62,6 +74,10 @@ pub struct Candidate {
     /// location itself, not read through one, so catalog rules do not
     /// apply to it.
     pub generated: bool,
+    /// Annotations the entity gets unless it has them: `view-url`,
+    /// `edit-url` and `source-location` of a file read from a forge
+    /// (`AnnotateLocationEntityProcessor`; the entity's own values win).
+    pub defaults: Vec<(&'static str, String)>,
 }
 
 impl Candidate {
@@ -81,6 +97,17 @@ pub struct Crawl {
     /// The glob patterns of file locations, absolute: files created later
     /// that match them are new input.
     pub globs: Vec<PathBuf>,
+    /// `--locked` could not be honoured: the build must stop (exit 2).
+    pub fatal: Option<String>,
+}
+
+/// What the crawl works with: its output as it grows, and the settings
+/// the location rules need.
+struct Cx<'a> {
+    out: Crawl,
+    forges: &'a Forges,
+    descriptor_names: &'a [String],
+    display_base: PathBuf,
 }
 
 /// The YAML documents of the files a crawl read, by canonical path, for
@@ -113,8 +140,9 @@ pub fn crawl(
     config_file: Option<FileId>,
     sources: &mut SourceDb,
     diags: &mut Diagnostics,
+    repos: &Repos,
 ) -> Crawl {
-    crawl_reusing(config, config_file, sources, diags, None).0
+    crawl_reusing(config, config_file, sources, diags, None, repos).0
 }
 
 /// [`crawl`], taking the documents of unchanged files from `before`, and
@@ -125,11 +153,18 @@ pub fn crawl_reusing(
     sources: &mut SourceDb,
     diags: &mut Diagnostics,
     before: Option<&ParseMemo>,
+    repos: &Repos,
 ) -> (Crawl, ParseMemo) {
     let mut memo = ParseMemo::default();
-    let mut out = Crawl::default();
-    out.trees.start_log();
-    if let Err(e) = out.trees.add_local(&config.root) {
+    let mut cx = Cx {
+        out: Crawl::default(),
+        forges: &repos.settings().forges,
+        descriptor_names: &config.catalog.descriptor_names,
+        display_base: PathBuf::new(),
+    };
+    cx.out.trees.set_forges(repos.settings().forges.clone());
+    cx.out.trees.start_log();
+    if let Err(e) = cx.out.trees.add_local(&config.root) {
         diags.push(Diagnostic::new(
             Code::FileNotFound,
             format!(
@@ -137,35 +172,29 @@ pub fn crawl_reusing(
                 config.root.display()
             ),
         ));
-        out.reads = out.trees.stop_log();
-        return (out, memo);
+        cx.out.reads = cx.out.trees.stop_log();
+        return (cx.out, memo);
     }
-    let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let mut queue = Vec::new();
+    cx.display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    let mut queue: Vec<Pending> = Vec::new();
     for location in &config.catalog.locations {
-        seed(
-            location,
-            config,
-            config_file,
-            &display_base,
-            &mut out,
-            &mut queue,
-            diags,
-        );
+        queue.extend(targets::seed(location, config, config_file, &mut cx, diags));
     }
 
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let options = ValidateOptions {
         custom_kinds: &config.catalog.custom_kinds,
     };
+    // Candidates whose URL placeholders wait for the last wave.
+    let mut deferred: Vec<(usize, Vec<placeholder::NodePath>)> = Vec::new();
     while !queue.is_empty() {
-        let wave = std::mem::take(&mut queue);
+        let wave = open_repositories(std::mem::take(&mut queue), repos, &mut cx, diags);
         // Read and parse in parallel; everything after is sequential and in
         // request order.
         let reads: Vec<(Request, ReadResult)> = wave
             .into_par_iter()
             .map(|req| {
-                let read = out.trees.read(&req.path);
+                let read = cx.out.trees.read(&req.path);
                 (req, read)
             })
             .collect();
@@ -174,7 +203,7 @@ pub fn crawl_reusing(
             match read {
                 Ok((canonical, text)) => {
                     if req.chain.contains(&canonical) {
-                        diags.push(cycle(&req, &canonical, &display_base));
+                        diags.push(cycle(&req, &canonical, &cx));
                         continue;
                     }
                     if !seen.insert(canonical.clone()) {
@@ -187,7 +216,7 @@ pub fn crawl_reusing(
                         .filter(|p| p.file == id && *p.text == *text)
                         .cloned();
                     let file = sources.add(SourceFile {
-                        display: display_path(&canonical, &display_base),
+                        display: cx.out.trees.display(&canonical, &cx.display_base),
                         path: canonical.clone(),
                         text: Some(match &kept {
                             Some(p) => Arc::clone(&p.text),
@@ -208,14 +237,17 @@ pub fn crawl_reusing(
                             | ReadError::Submodule
                             | ReadError::Io(_)
                     );
-                    if let Some(mut d) = read_error(&req, err, &display_base) {
+                    if let Some(mut d) = read_error(&req, err, &cx) {
                         if at_file {
-                            let canonical = std::fs::canonicalize(&req.path)
+                            let resolved = cx
+                                .out
+                                .trees
+                                .confine(&req.path)
                                 .unwrap_or_else(|_| req.path.clone());
-                            let file = sources.find(&canonical).unwrap_or_else(|| {
+                            let file = sources.find(&resolved).unwrap_or_else(|| {
                                 sources.add(SourceFile {
-                                    display: display_path(&canonical, &display_base),
-                                    path: canonical.clone(),
+                                    display: cx.out.trees.display(&resolved, &cx.display_base),
+                                    path: resolved.clone(),
                                     text: None,
                                 })
                             });
@@ -264,161 +296,153 @@ pub fn crawl_reusing(
                     .map(|d| note_backstage_blocks_siblings(d, &req)),
             );
             for doc in docs {
-                let more = process_document(
-                    doc,
-                    &req,
-                    &canonical,
-                    file,
-                    &display_base,
-                    &options,
-                    &mut out,
-                    sources,
-                    diags,
+                let (more, urls) = process_document(
+                    doc, &req, &canonical, file, &options, &mut cx, sources, diags,
                 );
+                if !urls.is_empty() {
+                    deferred.push((cx.out.candidates.len() - 1, urls));
+                }
                 queue.extend(more);
             }
         }
     }
-    out.reads = out.trees.stop_log();
-    (out, memo)
+    substitute_urls(deferred, &mut cx, sources, diags);
+    cx.out.reads = cx.out.trees.stop_log();
+    (cx.out, memo)
 }
 
-/// Turns one config location into requests.
-fn seed(
-    location: &LocationConfig,
-    config: &Config,
-    config_file: Option<FileId>,
-    display_base: &Path,
-    out: &mut Crawl,
-    queue: &mut Vec<Request>,
+/// Opens the repositories the targets of a wave name (fetching them in
+/// parallel), mounts their trees, and turns every target into the files
+/// it stands for, in the wave's order.
+fn open_repositories(
+    wave: Vec<Pending>,
+    repos: &Repos,
+    cx: &mut Cx,
     diags: &mut Diagnostics,
-) {
-    let target = tree::normalize(&display_base.join(&location.target));
-    let request = |path: PathBuf, origin: &str| Request {
-        path,
-        requested_at: Some(location.span),
-        origin_location: origin.to_string(),
-        rules: location.rules.clone(),
-        chain: Vec::new(),
-        optional: false,
-        parent_location: None,
-    };
-    let type_name = match location.location_type {
-        LocationType::File => "file",
-        LocationType::Dir => "dir",
-        LocationType::Url => "url",
-    };
-    let target_text = match location.location_type {
-        LocationType::Url => location.target.clone(),
-        _ => target.display().to_string(),
-    };
-    if let Some(file) = config_file {
-        let location_ref = format!("{type_name}:{target_text}");
-        let root = config_location_entity(type_name, &target_text, location.span);
-        out.candidates.push(Candidate {
-            origin: Origin {
-                file,
-                span: location.span,
-                doc_index: 0,
-            },
-            root,
-            location: location_ref.clone(),
-            origin_location: location_ref,
-            location_rules: location.rules.clone(),
-            generated: true,
-        });
+) -> Vec<Request> {
+    let requests: Vec<remote::RepoRequest> = wave
+        .iter()
+        .filter_map(|p| match p {
+            Pending::Repo(t) => Some(t.request.clone()),
+            Pending::File(_) => None,
+        })
+        .collect();
+    let mut opened = if requests.is_empty() {
+        Vec::new()
+    } else {
+        repos.open_all(&requests)
     }
-    match location.location_type {
-        LocationType::Url => diags.push(
-            Diagnostic::new(
-                Code::LocationUnsupportedType,
-                format!(
-                    "url location {} is not read: git and URL crawling are not supported yet",
-                    location.target
-                ),
-            )
-            .at(location.span)
-            .help("clone the repository next to backlot.yaml and use a `dir` location for it"),
-        ),
-        LocationType::File => {
-            let origin = format!("file:{target_text}");
-            if tree::has_glob_chars(&location.target) {
-                out.globs.push(target.clone());
-                match out.trees.expand_glob(&target).map(|w| w.paths) {
-                    Ok(matches) if matches.is_empty() => diags.push(
-                        Diagnostic::new(
-                            Code::LocationGlobNoMatch,
-                            format!("file location {} matches no file", location.target),
-                        )
-                        .at(location.span)
-                        .help("check the pattern; it is relative to the folder of backlot.yaml"),
-                    ),
-                    Ok(matches) => queue.extend(matches.into_iter().map(|p| request(p, &origin))),
-                    Err(e) => diags.push(
-                        Diagnostic::new(
-                            Code::ConfigInvalid,
-                            format!("invalid glob {}: {e}", location.target),
-                        )
-                        .at(location.span),
-                    ),
-                }
-            } else {
-                queue.push(request(target, &origin));
-            }
-        }
-        LocationType::Dir => {
-            let origin = format!("dir:{target_text}");
-            match out.trees.add_local(&target) {
-                Ok(canonical) if canonical.is_dir() => {
-                    let found = out
-                        .trees
-                        .find_descriptors(&canonical, &config.catalog.descriptor_names)
-                        .paths;
-                    if found.is_empty() {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::LocationGlobNoMatch,
-                                format!(
-                                    "dir location {} holds no file named {}",
-                                    location.target,
-                                    config.catalog.descriptor_names.join(" or ")
-                                ),
-                            )
-                            .at(location.span)
-                            .help(
-                                "check the folder, or set catalog.descriptor_names in backlot.yaml",
-                            ),
-                        );
+    .into_iter();
+    // Spans of the first target naming each repository: where its
+    // notices and failures are reported, once.
+    let mut first_at: HashMap<String, Option<Span>> = HashMap::new();
+    let mut failed: HashSet<(String, String)> = HashSet::new();
+    let mut files = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    for item in wave {
+        match item {
+            Pending::File(req) => files.push(req),
+            Pending::Repo(target) => {
+                let display = target.request.display();
+                first_at
+                    .entry(display.clone())
+                    .or_insert(target.base.requested_at);
+                match opened.next() {
+                    Some(Ok(found)) => {
+                        cx.out.trees.mount(Arc::clone(&found.tree));
+                        pending.extend(targets::open_target(
+                            target,
+                            found,
+                            &cx.out.trees,
+                            cx.descriptor_names,
+                            diags,
+                        ));
                     }
-                    queue.extend(found.into_iter().map(|p| request(p, &origin)));
+                    Some(Err(failure)) => {
+                        if failure.fatal && cx.out.fatal.is_none() {
+                            cx.out.fatal = Some(failure.message.clone());
+                        }
+                        if failed.insert((display, failure.message.clone())) {
+                            let mut d = Diagnostic::new(Code::RepoFetchFailed, failure.message)
+                                .at_opt(target.base.requested_at);
+                            if let Some(e) = &target.entity {
+                                d = d.entity(e.clone());
+                            }
+                            if !failure.help.is_empty() {
+                                d = d.help(failure.help);
+                            }
+                            diags.push(d);
+                        }
+                    }
+                    None => {}
                 }
-                _ => diags.push(
-                    Diagnostic::new(
-                        Code::FileNotFound,
-                        format!("dir location {} is not a folder", location.target),
-                    )
-                    .at(location.span)
-                    .help("the target is relative to the folder of backlot.yaml"),
-                ),
+            }
+        }
+        // Files found in repositories join the wave where their target was.
+        for p in pending.drain(..) {
+            match p {
+                Pending::File(req) => files.push(req),
+                Pending::Repo(_) => {}
             }
         }
     }
+    for (display, notice) in repos.take_notices() {
+        let at = first_at.get(&display).copied().flatten();
+        diags.push(
+            Diagnostic::new(Code::RepoCached, notice.message)
+                .at_opt(at)
+                .help(notice.help),
+        );
+    }
+    files
+}
+
+/// The location of a file, as `backstage.io/managed-by-location` says it,
+/// and the annotations Backstage adds to what a `url` location read.
+fn location_of(path: &Path, trees: &Trees) -> (String, Vec<(&'static str, String)>) {
+    let Some(tree) = trees.repository_of(path) else {
+        return (format!("file:{}", path.display()), Vec::new());
+    };
+    let rel = tree.relative(path).unwrap_or_default();
+    let origin = &tree.origin;
+    let Some(repo) = &origin.forge else {
+        return (
+            format!("git:{}#{}:{rel}", origin.url, origin.git_ref),
+            Vec::new(),
+        );
+    };
+    let view = repo.file_url(&origin.git_ref, &rel);
+    let folder = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let mut defaults = vec![("backstage.io/view-url", view.clone())];
+    // Backstage leaves out the edit URL of a file at a commit.
+    if !forge::has_commit_hash(&view)
+        && let Some(edit) = repo.edit_url(&origin.git_ref, &rel)
+    {
+        defaults.push(("backstage.io/edit-url", edit));
+    }
+    defaults.push((
+        "backstage.io/source-location",
+        format!("url:{}", repo.folder_url(&origin.git_ref, folder)),
+    ));
+    (format!("url:{view}"), defaults)
 }
 
 /// Envelope check, placeholders, candidate; follows a valid Location.
+/// Returns what the Location asks for, and where the candidate's URL
+/// placeholders are (substituted after the last wave).
 #[allow(clippy::too_many_arguments)]
 fn process_document(
     doc: yaml::Document,
     req: &Request,
     canonical: &Path,
     file: FileId,
-    display_base: &Path,
     options: &ValidateOptions,
-    out: &mut Crawl,
+    cx: &mut Cx,
     sources: &mut SourceDb,
     diags: &mut Diagnostics,
-) -> Vec<Request> {
+) -> (Vec<Pending>, Vec<placeholder::NodePath>) {
     let mut root = doc.root;
+    let none = || (Vec::new(), Vec::new());
     if root.as_map().is_none() {
         diags.push(note_backstage_blocks_siblings(
             Diagnostic::new(
@@ -429,11 +453,11 @@ fn process_document(
             .help("each YAML document must be one entity: a mapping with apiVersion, kind, metadata and spec"),
             req,
         ));
-        return Vec::new();
+        return none();
     }
     if let Err(d) = validate::check_envelope(&root) {
         diags.push(note_backstage_blocks_siblings(d, req));
-        return Vec::new();
+        return none();
     }
     let candidate_ref = written_ref(&root);
     if let Some(this) = candidate_ref
@@ -448,162 +472,96 @@ fn process_document(
             .at(root.span)
             .help("a Location must not list its own file among its targets"),
         );
-        return Vec::new();
+        return none();
     }
-    let found = placeholder::substitute(
+    let (found, urls) = placeholder::substitute(
         &mut root,
         &mut placeholder::Context {
             file: canonical,
-            trees: &out.trees,
+            trees: &cx.out.trees,
             sources,
-            display_base,
+            display_base: &cx.display_base,
             entity: candidate_ref.as_ref().map(|r| r.canonical().to_string()),
+            forges: None,
         },
     );
     let failed = found.iter().any(Diagnostic::is_error);
     diags.extend(found);
     if failed {
-        return Vec::new();
+        return none();
     }
     let is_location = root.get("kind").and_then(Node::as_str) == Some("Location");
     let follow = is_location && validate::validate(&root, options).is_ok();
     let next = if follow {
-        location_targets(
+        let display_base = cx.display_base.clone();
+        targets::location_targets(
             &root,
             req,
             canonical,
-            display_base,
+            &display_base,
             candidate_ref,
-            out,
+            cx,
             diags,
         )
     } else {
         Vec::new()
     };
-    out.candidates.push(Candidate {
+    let (location, defaults) = location_of(canonical, &cx.out.trees);
+    cx.out.candidates.push(Candidate {
         origin: Origin {
             file,
             span: root.span,
             doc_index: doc.index,
         },
         root,
-        location: format!("file:{}", canonical.display()),
+        location,
         origin_location: req.origin_location.clone(),
         location_rules: req.rules.clone(),
         generated: false,
+        defaults,
     });
-    next
+    (next, urls)
 }
 
-/// The files a valid Location entity asks for (§8.2).
-fn location_targets(
-    root: &Node,
-    req: &Request,
-    canonical: &Path,
-    display_base: &Path,
-    this: Option<EntityRef>,
-    crawl: &mut Crawl,
+/// Substitutes the URL placeholders of the candidates that have them, now
+/// that every repository of the catalog is mounted. A candidate whose
+/// substitution fails is dropped, as Backstage drops an entity on any
+/// placeholder failure.
+fn substitute_urls(
+    deferred: Vec<(usize, Vec<placeholder::NodePath>)>,
+    cx: &mut Cx,
+    sources: &mut SourceDb,
     diags: &mut Diagnostics,
-) -> Vec<Request> {
-    let Some(spec) = root.get("spec") else {
-        return Vec::new();
-    };
-    let location_type = spec.get("type").and_then(Node::as_str).unwrap_or("file");
-    let optional = spec.get("presence").and_then(Node::as_str) == Some("optional");
-    let mut targets: Vec<&Node> = Vec::new();
-    targets.extend(spec.get("target"));
-    targets.extend(
-        spec.get("targets")
-            .and_then(Node::as_seq)
-            .into_iter()
-            .flatten(),
-    );
-    let entity = this
-        .as_ref()
-        .map(|r| r.canonical().to_string())
-        .unwrap_or_default();
-    let mut chain = req.chain.clone();
-    chain.push(canonical.to_path_buf());
-    let mut out = Vec::new();
-    for node in targets {
-        let Some(target) = node.as_str() else {
-            continue;
-        };
-        if location_type != "file" {
-            diags.push(
-                Diagnostic::new(
-                    Code::LocationUnsupportedType,
-                    format!("{location_type} target {target} is not read: only file locations are supported yet"),
-                )
-                .at(node.span)
-                .entity(entity.clone())
-                .help("clone the repository next to backlot.yaml and point a `dir` location at it"),
-            );
-            continue;
+) {
+    let mut dropped = Vec::new();
+    for (index, paths) in deferred {
+        let candidate = &mut cx.out.candidates[index];
+        let file = sources.get(candidate.origin.file).path.clone();
+        let entity = candidate.written_ref().map(|r| r.canonical().to_string());
+        let found = placeholder::substitute_at(
+            &mut candidate.root,
+            &paths,
+            &mut placeholder::Context {
+                file: &file,
+                trees: &cx.out.trees,
+                sources,
+                display_base: &cx.display_base,
+                entity,
+                forges: Some(cx.forges),
+            },
+        );
+        if found.iter().any(Diagnostic::is_error) {
+            dropped.push(index);
         }
-        if target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR) {
-            diags.push(
-                Diagnostic::new(
-                    Code::LocationInvalidTarget,
-                    format!(
-                        "cannot handle file type location {target} that ends with a path separator"
-                    ),
-                )
-                .at(node.span)
-                .entity(entity.clone())
-                .help("name files or a glob, e.g. `./teams/*.yaml`"),
-            );
-            continue;
-        }
-        // Backstage joins targets starting with `.` to the folder of the
-        // file; others are used as written, i.e. relative to its backend's
-        // working directory, for which the config folder stands in here.
-        let base = if target.starts_with('.') {
-            canonical.parent().unwrap_or(Path::new("/")).to_path_buf()
-        } else {
-            display_base.to_path_buf()
-        };
-        let path = tree::normalize(&base.join(target));
-        let request = |path: PathBuf| Request {
-            path,
-            requested_at: Some(node.span),
-            origin_location: req.origin_location.clone(),
-            rules: req.rules.clone(),
-            chain: chain.clone(),
-            optional,
-            parent_location: this.clone(),
-        };
-        if tree::has_glob_chars(target) {
-            crawl.globs.push(path.clone());
-            match crawl.trees.expand_glob(&path).map(|w| w.paths) {
-                Ok(matches) if matches.is_empty() && !optional => diags.push(
-                    Diagnostic::new(
-                        Code::LocationGlobNoMatch,
-                        format!("target {target} matches no file"),
-                    )
-                    .at(node.span)
-                    .entity(entity.clone())
-                    .help("check the pattern; `./` targets are relative to this file's folder"),
-                ),
-                Ok(matches) => out.extend(matches.into_iter().map(&request)),
-                Err(e) => diags.push(
-                    Diagnostic::new(
-                        Code::LocationInvalidTarget,
-                        format!("invalid glob {target}: {e}"),
-                    )
-                    .at(node.span)
-                    .entity(entity.clone()),
-                ),
-            }
-        } else {
-            out.push(request(path));
-        }
+        diags.extend(found);
     }
-    out
+    for index in dropped.into_iter().rev() {
+        cx.out.candidates.remove(index);
+    }
 }
 
-fn read_error(req: &Request, err: ReadError, display_base: &Path) -> Option<Diagnostic> {
-    let shown = display_path(&req.path, display_base);
+fn read_error(req: &Request, err: ReadError, cx: &Cx) -> Option<Diagnostic> {
+    let shown = cx.out.trees.display(&req.path, &cx.display_base);
     let d = match err {
         ReadError::NotFound if req.optional => return None,
         ReadError::NotFound => Diagnostic::new(Code::FileNotFound, format!("file {shown} does not exist"))
@@ -615,7 +573,7 @@ fn read_error(req: &Request, err: ReadError, display_base: &Path) -> Option<Diag
                 real.display()
             ),
         )
-        .help("Backlot reads only the folder holding backlot.yaml and the `dir` locations' folders; add the folder as a `dir` location if it is trusted"),
+        .help("Backlot reads only the folder holding backlot.yaml, the `dir` locations' folders and the fetched repositories (where a symlink may not leave the repository); add the folder as a `dir` location if it is trusted"),
         ReadError::TooLarge(n) => Diagnostic::new(
             Code::FileTooLarge,
             format!("{shown} is {n} bytes, over the {MAX_FILE_BYTES} byte limit; it was not read"),
@@ -632,12 +590,12 @@ fn read_error(req: &Request, err: ReadError, display_base: &Path) -> Option<Diag
     Some(d.at_opt(req.requested_at))
 }
 
-fn cycle(req: &Request, canonical: &Path, display_base: &Path) -> Diagnostic {
+fn cycle(req: &Request, canonical: &Path, cx: &Cx) -> Diagnostic {
     let path: Vec<String> = req
         .chain
         .iter()
         .chain(std::iter::once(&canonical.to_path_buf()))
-        .map(|p| display_path(p, display_base))
+        .map(|p| cx.out.trees.display(p, &cx.display_base))
         .collect();
     Diagnostic::new(
         Code::LocationCycle,

@@ -5,21 +5,30 @@
 //! entity, as Backstage's documentation describes. (Backstage's code fails
 //! on relative paths from `file` locations, "could not form a URL"; we
 //! follow the documentation and pin the difference in the conformance
-//! test.) A leading `/` means the root of the crawl root holding the file,
-//! which stands in for the repository root: the nearest folder above the
-//! file that holds `.git`, or else the crawl root. Reads are confined like every
-//! other read. Remote URLs are not fetched: builds have no network access.
+//! test.) A leading `/` means the root of the repository holding the file:
+//! a fetched repository's root; for a local file, the nearest folder above
+//! it that holds `.git`, or else the crawl root. Reads are confined like
+//! every other read.
+//!
+//! A URL value is read only when it points into a repository the catalog
+//! crawls, at the commit crawled (for an entity read from a repository,
+//! only into that same repository, Backstage's rule); other URLs are not
+//! fetched and stay as the value. Since the repositories of a catalog are
+//! known only once the crawl is done, URL placeholders are found in a
+//! first pass ([`substitute`] returns where they are) and substituted in a
+//! second ([`substitute_at`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
+use crate::forge::{self, Forges};
 use crate::model::yaml::{self, Node, Value};
-use crate::source::{FileId, Pos, SourceDb, SourceFile, Span, display_path};
+use crate::source::{FileId, Pos, SourceDb, SourceFile, Span};
 
 use crate::tree::{ReadError, Trees};
 
 pub struct Context<'a> {
-    /// Canonical path of the file holding the entity.
+    /// Resolved path of the file holding the entity.
     pub file: &'a Path,
     pub trees: &'a Trees,
     pub sources: &'a mut SourceDb,
@@ -27,38 +36,120 @@ pub struct Context<'a> {
     pub display_base: &'a Path,
     /// Canonical ref of the entity, for diagnostics.
     pub entity: Option<String>,
+    /// The forges, once every repository is mounted: URL placeholders are
+    /// then read. `None`: the first pass, which leaves them for later.
+    pub forges: Option<&'a Forges>,
 }
 
-/// Substitutes every placeholder in `node`. Returns the diagnostics; the
-/// entity must be dropped if any of them is an error (Backstage fails the
-/// entity on any placeholder failure).
-pub fn substitute(node: &mut Node, cx: &mut Context) -> Vec<Diagnostic> {
+/// Where a node is in an entity: map entry and sequence indexes from the
+/// root. The tree is not otherwise changed between the two passes, so the
+/// indexes still hold.
+pub type NodePath = Vec<usize>;
+
+/// Substitutes every placeholder in `node` but those whose value is a URL.
+/// Returns the diagnostics (the entity must be dropped if any of them is
+/// an error: Backstage fails the entity on any placeholder failure) and
+/// where the URL placeholders are.
+pub fn substitute(node: &mut Node, cx: &mut Context) -> (Vec<Diagnostic>, Vec<NodePath>) {
     let mut diags = Vec::new();
-    walk(node, cx, &mut diags);
+    let mut urls = Vec::new();
+    walk(node, cx, &mut diags, &mut Vec::new(), &mut urls);
+    (diags, urls)
+}
+
+/// Substitutes the placeholders at `paths` (found by [`substitute`]).
+pub fn substitute_at(node: &mut Node, paths: &[NodePath], cx: &mut Context) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for path in paths {
+        let Some(at) = node_at(node, path) else {
+            continue;
+        };
+        let Some((key, arg)) = placeholder_of(at) else {
+            continue;
+        };
+        if let Some(replacement) = resolve(&key, &arg, at.span, cx, &mut diags) {
+            *at = replacement;
+        }
+    }
     diags
 }
 
-fn walk(node: &mut Node, cx: &mut Context, diags: &mut Vec<Diagnostic>) {
+fn node_at<'a>(node: &'a mut Node, path: &[usize]) -> Option<&'a mut Node> {
+    let Some((&first, rest)) = path.split_first() else {
+        return Some(node);
+    };
+    let child = match &mut node.value {
+        Value::Map(map) => &mut map.entries.get_mut(first)?.1,
+        Value::Seq(items) => items.get_mut(first)?,
+        _ => return None,
+    };
+    node_at(child, rest)
+}
+
+/// The key and value of a placeholder mapping.
+fn placeholder_of(node: &Node) -> Option<(String, Node)> {
+    let Value::Map(map) = &node.value else {
+        return None;
+    };
+    let (key, value) = map.entries.first().filter(|_| map.len() == 1)?;
+    matches!(key.text.as_str(), "$text" | "$json" | "$yaml")
+        .then(|| (key.text.clone(), value.clone()))
+}
+
+fn walk(
+    node: &mut Node,
+    cx: &mut Context,
+    diags: &mut Vec<Diagnostic>,
+    at: &mut NodePath,
+    urls: &mut Vec<NodePath>,
+) {
+    if let Some((key, arg)) = placeholder_of(node) {
+        if cx.forges.is_none() && arg.as_str().is_some_and(|t| t.contains("://")) {
+            urls.push(at.clone());
+        } else if let Some(replacement) = resolve(&key, &arg, node.span, cx, diags) {
+            *node = replacement;
+        }
+        // Backstage does not scan the replacement again.
+        return;
+    }
     match &mut node.value {
         Value::Map(map) => {
-            if map.len() == 1 && map.entries[0].0.text.starts_with('$') {
-                let key = map.entries[0].0.text.clone();
-                if matches!(key.as_str(), "$text" | "$json" | "$yaml") {
-                    let arg = map.entries[0].1.clone();
-                    if let Some(replacement) = resolve(&key, &arg, node.span, cx, diags) {
-                        *node = replacement;
-                    }
-                    // Backstage does not scan the replacement again.
-                    return;
-                }
-            }
-            for (_, value) in map.entries.iter_mut() {
-                walk(value, cx, diags);
+            for (i, (_, value)) in map.entries.iter_mut().enumerate() {
+                at.push(i);
+                walk(value, cx, diags, at, urls);
+                at.pop();
             }
         }
-        Value::Seq(items) => items.iter_mut().for_each(|n| walk(n, cx, diags)),
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                at.push(i);
+                walk(item, cx, diags, at, urls);
+                at.pop();
+            }
+        }
         _ => {}
     }
+}
+
+/// The path a placeholder URL stands for in a mounted repository, or why
+/// it is not read.
+fn url_target(url: &str, cx: &Context) -> Result<PathBuf, String> {
+    let own = cx.trees.repository_of(cx.file);
+    if let Some(own) = own {
+        // Backstage: an entity read from a repository may only read its
+        // own repository; at the crawled commit, whatever ref the URL says.
+        let parsed =
+            forge::parse(url, cx.forges.unwrap_or(&Forges::default())).map_err(|e| e.message())?;
+        if own.origin.identity != parsed.repo.key() {
+            return Err(format!(
+                "Placeholder may only reference files from the same repository as the entity ({})",
+                own.origin.display
+            ));
+        }
+    }
+    cx.trees
+        .locate(url, own.map(|t| t.as_ref()))
+        .map(|(path, _)| path)
 }
 
 /// The repository holding `file`: a git tree's root; for a local file, the
@@ -101,24 +192,34 @@ fn resolve(
         ));
         return None;
     };
-    if target.contains("://") {
-        diags.push(with_entity(
-            Diagnostic::new(
-                Code::PlaceholderUnsupported,
-                format!("{key} {target} was not fetched: builds read local files only; the URL is kept as the value"),
-            )
-            .at(arg.span)
-            .help("commit the file next to the descriptor and write a relative path, e.g. `$text: ./openapi.yaml`"),
-            cx,
-        ));
-        return Some(Node::str(target, arg.span));
-    }
     let base_dir = cx.file.parent().unwrap_or(Path::new("/"));
-    let path = match target.strip_prefix('/') {
-        Some(from_root) => repository_root(cx.file, cx.trees)
-            .unwrap_or(base_dir)
-            .join(from_root),
-        None => base_dir.join(target),
+    let path = if target.contains("://") {
+        let read = match cx.forges {
+            Some(_) => url_target(target, cx),
+            None => Err("not a repository of the catalog".to_string()),
+        };
+        match read {
+            Ok(path) => path,
+            Err(why) => {
+                diags.push(with_entity(
+                    Diagnostic::new(
+                        Code::PlaceholderUnsupported,
+                        format!("{key} {} was not read: {why}; the URL is kept as the value", forge::redact(target)),
+                    )
+                    .at(arg.span)
+                    .help("register the repository as a location, or commit the file next to the descriptor and write a relative path, e.g. `$text: ./openapi.yaml`"),
+                    cx,
+                ));
+                return Some(Node::str(target, arg.span));
+            }
+        }
+    } else {
+        match target.strip_prefix('/') {
+            Some(from_root) => repository_root(cx.file, cx.trees)
+                .unwrap_or(base_dir)
+                .join(from_root),
+            None => base_dir.join(target),
+        }
     };
     let (canonical, text) = match cx.trees.read(&path) {
         Ok(read) => read,
@@ -205,7 +306,7 @@ fn register(cx: &mut Context, canonical: &Path, text: &str) -> FileId {
     match cx.sources.find(canonical) {
         Some(id) => id,
         None => cx.sources.add(SourceFile {
-            display: display_path(canonical, cx.display_base),
+            display: cx.trees.display(canonical, cx.display_base),
             path: canonical.to_path_buf(),
             text: Some(text.into()),
         }),

@@ -107,6 +107,12 @@ codes! {
     ApiUnsupportedVersion = "api/unsupported-version", Warning;
     ApiDefinitionProblem = "api/definition-problem", Warning;
     ApiUnresolvedRef = "api/unresolved-ref", Warning;
+
+    // Repositories (`url` and `git` locations, `url:` docs).
+    RepoUnknownUrl = "repo/unknown-url", Error;
+    RepoFetchFailed = "repo/fetch-failed", Error;
+    RepoCached = "repo/cached", Warning;
+    LocationNotAllowed = "location/not-allowed", Error;
 }
 
 impl std::fmt::Display for Code {

@@ -106,16 +106,46 @@ pub fn read_one(
     };
     // The value is split at the first colon only: targets contain colons.
     let (kind, target) = reference.split_once(':').unwrap_or(("", reference));
-    match kind.trim() {
-        "dir" => {}
-        "url" => {
-            diags.push(problem(
-                Code::DocsUnsupportedRef,
-                format!("techdocs-ref {reference} is not read: docs from URLs need git crawling, which is not supported yet"),
-                "check the repository out next to backlot.yaml and use `dir:` relative to the descriptor",
-            ));
-            return None;
+    let wanted = match kind.trim() {
+        "dir" => {
+            let descriptor = sources.get(entity.origin.file).path.clone();
+            let base = descriptor.parent().unwrap_or(Path::new("/")).to_path_buf();
+            let wanted = tree::normalize(&base.join(target.trim()));
+            // Backstage resolves `dir:` of an entity read from a URL like a
+            // relative URL, so it may climb within the repository; for a
+            // local file it must stay in the descriptor's folder (its
+            // safe-child check).
+            let bound = match trees.repository_of(&descriptor) {
+                Some(repo) => repo.mount().to_path_buf(),
+                None => base.clone(),
+            };
+            if !wanted.starts_with(&bound) {
+                let help = if bound == base {
+                    "Backstage only accepts docs in the descriptor's folder or below it for local files; move mkdocs.yml there"
+                } else {
+                    "docs of a repository must be inside that repository"
+                };
+                diags.push(problem(
+                    Code::DocsOutsideRoot,
+                    format!("techdocs-ref {reference} leaves the folder of the descriptor"),
+                    help,
+                ));
+                return None;
+            }
+            wanted
         }
+        // The repository was fetched and mounted before the docs stage.
+        "url" => match trees.locate(target.trim(), None) {
+            Ok((path, _)) => path,
+            Err(why) => {
+                diags.push(problem(
+                    Code::RepoUnknownUrl,
+                    format!("techdocs-ref {reference} is not read: {why}"),
+                    "write the folder URL of the docs on their forge, e.g. url:https://github.com/acme/payments/tree/main/docs-site, or use `dir:` relative to the descriptor",
+                ));
+                return None;
+            }
+        },
         _ => {
             diags.push(problem(
                 Code::DocsInvalidRef,
@@ -124,25 +154,7 @@ pub fn read_one(
             ));
             return None;
         }
-    }
-    let descriptor = sources.get(entity.origin.file).path.clone();
-    let base = descriptor.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let wanted = tree::normalize(&base.join(target.trim()));
-    // Backstage resolves `dir:` of an entity read from a URL like a
-    // relative URL, so it may climb within the repository; for a local
-    // file it must stay in the descriptor's folder (safe-child check).
-    let bound = match trees.repository_of(&descriptor) {
-        Some(repo) => repo.mount().to_path_buf(),
-        None => base.clone(),
     };
-    if !wanted.starts_with(&bound) {
-        diags.push(problem(
-            Code::DocsOutsideRoot,
-            format!("techdocs-ref {reference} leaves the folder of the descriptor"),
-            "Backstage only accepts docs in the descriptor's folder or below it for local files; move mkdocs.yml there",
-        ));
-        return None;
-    }
     let root = match trees.resolve(&wanted) {
         Ok((root, Kind::Dir)) => root,
         Ok(_) | Err(ReadError::NotFound) => {
@@ -199,6 +211,8 @@ pub fn read_one(
             MkDocsConfig::minimal(file, entity.display_name())
         }
     };
+
+    link_to_forge(&mut config, &root, trees);
 
     let docs_dir = root.join(&config.docs_dir);
     if !trees.is_dir(&docs_dir) {
@@ -322,6 +336,37 @@ pub fn read_one(
         assets,
         problems,
     })
+}
+
+/// Docs read from a forge's repository link to it as TechDocs' generator
+/// makes them (spec/techdocs.md §1.3 step 6, techdocs-node's
+/// `getRepoUrlFromLocationAnnotation`): a `repo_url` that is not set
+/// becomes the docs root's folder URL, an `edit_uri` that is not set the
+/// forge's edit URL of the docs folder. Backstage uses `./docs` there
+/// whatever `docs_dir` says; Backlot uses `docs_dir`, so that the links
+/// lead to the pages.
+fn link_to_forge(config: &mut MkDocsConfig, root: &Path, trees: &Trees) {
+    let Some(tree) = trees.repository_of(root) else {
+        return;
+    };
+    let Some(repo) = &tree.origin.forge else {
+        return;
+    };
+    let rel = tree.relative(root).unwrap_or_default();
+    let git_ref = &tree.origin.git_ref;
+    if config.repo_url.is_none() {
+        config.repo_url = Some(repo.folder_url(git_ref, &rel));
+    }
+    if config.edit_uri.is_none() && config.edit_uri_template.is_none() {
+        let docs = tree::normalize(&Path::new(&rel).join(&config.docs_dir));
+        let docs = docs.to_string_lossy();
+        if let Some(mut edit) = repo.edit_url(git_ref, docs.trim_start_matches('/')) {
+            if !edit.ends_with('/') {
+                edit.push('/');
+            }
+            config.edit_uri = Some(edit);
+        }
+    }
 }
 
 /// The config file of a docs root, in the order Backstage tries names.

@@ -44,6 +44,7 @@ pub(crate) fn fixture(files: &[(&str, &str)]) -> Fixture {
                 origin_location: "file:/x/backlot.yaml".into(),
                 location_rules: vec![],
                 generated: false,
+                defaults: Vec::new(),
             });
         }
     }

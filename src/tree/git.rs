@@ -36,9 +36,34 @@ pub const MAX_LINKS: usize = 40;
 pub struct Origin {
     /// How diagnostics name the repository: `github.com/acme/payments`.
     pub display: String,
-    /// The ref as the location asked for it (`main`, `v1.2`, a commit),
-    /// or `HEAD` for the remote's default branch.
+    /// The ref files are linked at: the branch or tag name (the default
+    /// branch's name when the location named none), or the commit.
     pub git_ref: String,
+    /// The repository on its forge, when the URL is a known forge's:
+    /// view, edit and folder URLs of its files.
+    pub forge: Option<crate::forge::Repo>,
+    /// The clone URL or path as written, credentials redacted.
+    pub url: String,
+    /// The repository's identity (the same whatever URL named it).
+    pub identity: String,
+    /// The ref as the location asked for it (`HEAD` when it named none).
+    pub asked: String,
+}
+
+impl Origin {
+    /// Whether `name` (a branch, tag, full ref or commit) names the ref
+    /// this tree was read at.
+    pub fn names(&self, name: &str) -> bool {
+        let short = |r: &str| {
+            r.strip_prefix("refs/heads/")
+                .or_else(|| r.strip_prefix("refs/tags/"))
+                .unwrap_or(r)
+                .to_string()
+        };
+        name == self.asked
+            || short(name) == short(&self.git_ref)
+            || short(name) == short(&self.asked)
+    }
 }
 
 /// One entry of a tree object.
@@ -112,7 +137,12 @@ impl GitTree {
     /// How people see `path`: `github.com/acme/payments@main:docs/index.md`.
     pub fn display(&self, path: &Path) -> String {
         let rel = self.relative(path).unwrap_or_default();
-        format!("{}@{}:{rel}", self.origin.display, self.origin.git_ref)
+        let git_ref = &self.origin.git_ref;
+        let shown = git_ref
+            .strip_prefix("refs/heads/")
+            .or_else(|| git_ref.strip_prefix("refs/tags/"))
+            .unwrap_or(git_ref);
+        format!("{}@{shown}:{rel}", self.origin.display)
     }
 
     /// The path of `path` inside the repository, `/`-separated.
@@ -781,6 +811,10 @@ mod tests {
         let origin = Origin {
             display: "example.com/r".to_string(),
             git_ref: "main".to_string(),
+            forge: None,
+            url: "https://example.com/r.git".to_string(),
+            identity: "example.com/r".to_string(),
+            asked: "main".to_string(),
         };
         let tree = Arc::new(GitTree::open(git_dir, commit, mount.clone(), origin));
         let mut trees = Trees::default();

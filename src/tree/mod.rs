@@ -136,6 +136,8 @@ pub struct Trees {
     /// Every path asked for while logging is on, found or not: what the
     /// crawl depends on, for `serve` to know when to crawl again.
     log: Arc<ReadLog>,
+    /// The forge hosts, to find the tree a forge URL points into.
+    forges: crate::forge::Forges,
 }
 
 #[derive(Debug, Default)]
@@ -165,6 +167,63 @@ impl Trees {
     /// The mounted git trees.
     pub fn repositories(&self) -> &[Arc<git::GitTree>] {
         &self.git
+    }
+
+    /// Sets the forge hosts [`Trees::locate`] knows.
+    pub fn set_forges(&mut self, forges: crate::forge::Forges) {
+        self.forges = forges;
+    }
+
+    /// The path a forge file or folder URL stands for in a mounted tree of
+    /// that repository at a ref the URL names (or, with `within`, in that
+    /// tree only); `Err` says why there is none.
+    pub fn locate<'a>(
+        &'a self,
+        url: &str,
+        within: Option<&'a git::GitTree>,
+    ) -> Result<(PathBuf, &'a git::GitTree), String> {
+        let parsed = crate::forge::parse(url, &self.forges).map_err(|e| {
+            let help = e.help();
+            if help.is_empty() {
+                e.message()
+            } else {
+                format!("{} ({help})", e.message())
+            }
+        })?;
+        let identity = parsed.repo.key();
+        let mounted: Vec<&git::GitTree> = match within {
+            Some(tree) => vec![tree],
+            None => self
+                .git
+                .iter()
+                .map(|t| t.as_ref())
+                .filter(|t| t.origin.identity == identity)
+                .collect(),
+        };
+        if mounted.is_empty() {
+            return Err(format!(
+                "{} is not a repository of the catalog",
+                parsed.repo.display()
+            ));
+        }
+        for (git_ref, path) in parsed.candidates() {
+            let tree = match within {
+                Some(tree) => Some(tree),
+                None => mounted.iter().copied().find(|t| t.origin.names(&git_ref)),
+            };
+            if let Some(tree) = tree {
+                let path = normalize(&tree.mount().join(path.trim_start_matches('/')));
+                if path.starts_with(tree.mount()) {
+                    return Ok((path, tree));
+                }
+            }
+        }
+        let refs: Vec<&str> = mounted.iter().map(|t| t.origin.asked.as_str()).collect();
+        Err(format!(
+            "the catalog reads {} at {} only, not at the ref this URL names",
+            parsed.repo.display(),
+            refs.join(", ")
+        ))
     }
 
     /// The git tree holding `path`, if a git tree holds it.

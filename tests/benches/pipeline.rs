@@ -428,8 +428,10 @@ impl CodeHighlighter for Plain {
 fn split(config: &Path, cache_dir: &Path, t: &mut Timings) -> anyhow::Result<Vec<CacheStats>> {
     let (config, mut sources, file) = read_config(config)?;
     let mut diags = Diagnostics::new();
+    let repos =
+        backlot::pipeline::repos_for(&config, Default::default()).map_err(anyhow::Error::msg)?;
     let (crawled_roots, catalog) = t.phase(Phase::SplitCatalog, || {
-        let crawled = backlot::crawl::crawl(&config, Some(file), &mut sources, &mut diags);
+        let crawled = backlot::crawl::crawl(&config, Some(file), &mut sources, &mut diags, &repos);
         let catalog = backlot::catalog::build(crawled.candidates, &config, &sources, &mut diags);
         (crawled.trees, catalog)
     });
@@ -550,7 +552,7 @@ fn main() -> anyhow::Result<()> {
     let mut text = std::fs::read_to_string(&config)?;
     text.push_str("docs:\n  cache: false\n");
     std::fs::write(&config_no_cache, text)?;
-    let cache_dir = corpus.join(pipeline::CACHE_DIR);
+    let cache_dir = corpus.join(backlot::config::CACHE_DIR);
 
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("backlot pipeline benchmark");

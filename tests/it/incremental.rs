@@ -349,7 +349,7 @@ fn incremental_builds_equal_clean_builds_after_random_edits() {
             add_repo(root, name);
         }
         write(root, "theme/templates/home.html", &home_template("start"));
-        let mut session = Session::new(&root.join("backlot.yaml"));
+        let mut session = Session::new(&root.join("backlot.yaml"), Default::default());
         let Step::Built { .. } = session.build(None).unwrap() else {
             panic!("builds");
         };
@@ -391,7 +391,7 @@ fn a_docs_page_edit_rebuilds_one_site_and_few_pages() {
         add_repo(root, name);
     }
     write(root, "theme/templates/home.html", &home_template("start"));
-    let mut session = Session::new(&root.join("backlot.yaml"));
+    let mut session = Session::new(&root.join("backlot.yaml"), Default::default());
     session.build(None).unwrap();
     let ((reused, built), (_, all_pages)) = session.reuse_counts();
     assert_eq!((reused, built), (0, 3), "the first build builds every site");

@@ -1,0 +1,1365 @@
+//! Repositories: fetched with libgit2 into the cache, resolved to a commit,
+//! handed out as [`GitTree`]s that the crawl mounts.
+//!
+//! One bare repository per remote in the cache folder (`<cache>/<name>.git`),
+//! fetched into, never checked out. For each (repository, ref) a build asks
+//! for, once however many locations name it:
+//!
+//! - **online** (the default): connect, list the remote's refs, resolve the
+//!   ref to a commit, and fetch only if the cache does not hold that commit
+//!   yet; then point the cache's own ref at it, so that `--offline` builds
+//!   find what the last online build saw;
+//! - **offline** (`--offline`): resolve the ref in the cache alone;
+//! - **locked** (`--locked`): take the commit from `backlot.lock`, fetching
+//!   it if the cache lacks it (unless offline too).
+//!
+//! Repositories are worked on in parallel, at most `git.jobs` at a time, and
+//! each under a deadline (`git.timeout`): libgit2's own network timeouts
+//! cannot be set without `unsafe`, so a fetch that stalls is left behind on
+//! its thread and the build goes on without it.
+//!
+//! **Failure is contained.** An unreachable remote, a refused token, a
+//! missing ref, a cache damaged by a killed fetch: each is a diagnostic
+//! naming the repository (its URL redacted), and where the cache holds a
+//! commit for the ref, that commit is built and the diagnostic says so.
+//! A damaged cache folder is set aside and fetched again. Two builds
+//! sharing a cache take turns per repository (an advisory lock on
+//! `<name>.lock`, released by the OS if a build dies).
+//!
+//! **No secret is printed.** Tokens come from environment variables named
+//! in backlot.yaml and reach libgit2 only through its credentials callback,
+//! for the host they belong to; every message is passed through
+//! [`forge::redact`] and scrubbed of the token values themselves.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use git2::{AutotagOption, Cred, CredentialType, FetchOptions, Oid, RemoteCallbacks, Repository};
+use rayon::prelude::*;
+
+use crate::config::{Config, EnvSecret};
+use crate::forge::{self, ForgeKind, Forges};
+use crate::tree::GIT_MOUNTS;
+use crate::tree::git::{GitTree, Origin};
+
+use super::lock::{Lock, LockEntry};
+
+/// How refs are resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Ask the remote; fetch what is missing.
+    #[default]
+    Online,
+    /// Never touch the network: resolve in the cache.
+    Offline,
+}
+
+/// What fetching needs to know, from the config and the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub cache: PathBuf,
+    pub mode: Mode,
+    /// `--locked`: the commits to build.
+    pub locked: Option<Lock>,
+    pub forges: Forges,
+    pub rewrite: Vec<(String, String)>,
+    /// Host (with port) → user name and token variable.
+    pub tokens: Vec<(String, String, EnvSecret)>,
+    pub jobs: usize,
+    pub timeout: Duration,
+    pub max_fetch_bytes: u64,
+    /// Relative paths of `type: git` targets resolve against it.
+    pub config_root: PathBuf,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config, mode: Mode, locked: Option<Lock>) -> Settings {
+        let mut tokens: Vec<(String, String, EnvSecret)> = config
+            .git
+            .auth
+            .iter()
+            .map(|a| {
+                let user = a.username.clone().unwrap_or_else(|| "git".to_string());
+                (a.host.clone(), user, a.token.clone())
+            })
+            .collect();
+        for i in &config.integrations {
+            if let Some(token) = &i.token {
+                let user = i
+                    .username
+                    .clone()
+                    .unwrap_or_else(|| token_user(i.kind).to_string());
+                tokens.push((i.host.clone(), user, token.clone()));
+            }
+        }
+        Settings {
+            cache: config.git_cache(),
+            mode,
+            locked,
+            forges: Forges::new(config.integrations.iter().map(|i| (i.kind, i.host.clone()))),
+            rewrite: config
+                .git
+                .rewrite
+                .iter()
+                .map(|r| (r.from.clone(), r.to.clone()))
+                .collect(),
+            tokens,
+            jobs: config.git.jobs.max(1),
+            timeout: Duration::from_secs(config.git.timeout.max(1)),
+            max_fetch_bytes: config.git.max_fetch_mb.saturating_mul(1024 * 1024),
+            config_root: config.root.clone(),
+        }
+    }
+
+    /// The URL to fetch `url` from: the longest matching `git.rewrite`
+    /// prefix replaced, as git's `insteadOf`; a relative local path made
+    /// absolute against the config folder.
+    pub fn fetch_url(&self, url: &str) -> String {
+        let rewritten = self
+            .rewrite
+            .iter()
+            .filter(|(from, _)| url.starts_with(from.as_str()))
+            .max_by_key(|(from, _)| from.len())
+            .map(|(from, to)| format!("{to}{}", &url[from.len()..]));
+        let url = rewritten.unwrap_or_else(|| url.to_string());
+        if is_local_path(&url) && Path::new(&url).is_relative() {
+            return self.config_root.join(&url).display().to_string();
+        }
+        url
+    }
+
+    /// Every token value, for scrubbing messages.
+    fn secrets(&self) -> Vec<String> {
+        self.tokens
+            .iter()
+            .filter_map(|(_, _, s)| s.value())
+            .collect()
+    }
+}
+
+/// The user name that goes with a token on each forge's HTTPS git endpoint.
+fn token_user(kind: ForgeKind) -> &'static str {
+    match kind {
+        // Documented by each forge for tokens in git URLs.
+        ForgeKind::GitHub => "x-access-token",
+        ForgeKind::GitLab => "oauth2",
+        ForgeKind::BitbucketCloud | ForgeKind::BitbucketServer => "x-token-auth",
+        // Azure ignores the user name of a personal access token; Gitea
+        // accepts a token as the password of any user.
+        ForgeKind::Azure | ForgeKind::Gitea => "git",
+    }
+}
+
+/// A repository and where in it, as a location asks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RepoRequest {
+    /// The clone URL or local path as written (it may hold credentials;
+    /// it is never printed unredacted).
+    pub url: String,
+    /// The repository on its forge, when the URL is a known forge's.
+    pub forge: Option<forge::Repo>,
+    /// The (ref, path) readings of the location, the first that exists
+    /// wins (`HEAD`: the remote's default branch).
+    pub candidates: Vec<(String, String)>,
+}
+
+impl RepoRequest {
+    /// Identity: the forge's key, else the URL normalized.
+    pub fn identity(&self) -> String {
+        match &self.forge {
+            Some(repo) => repo.key(),
+            None => normalize_url(&self.url),
+        }
+    }
+
+    /// How people see the repository.
+    pub fn display(&self) -> String {
+        match &self.forge {
+            Some(repo) => repo.display(),
+            None => forge::redact(self.url.trim_end_matches('/')),
+        }
+    }
+}
+
+/// A request answered: the tree, and the path inside it.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub tree: Arc<GitTree>,
+    pub path: String,
+}
+
+/// Why a request could not be answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub help: String,
+    /// Only `--locked` failures: the build cannot be what was asked for,
+    /// so it stops (exit 2) instead of publishing something else.
+    pub fatal: bool,
+}
+
+/// A build went on with an older commit: said once per repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub message: String,
+    pub help: String,
+}
+
+/// What the repositories of a build did, for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Fetched from the remote in this build.
+    pub fetched: usize,
+    /// Already in the cache at the resolved commit.
+    pub current: usize,
+    /// Built from the cache after a failed fetch, or offline.
+    pub cached: usize,
+    pub failed: usize,
+}
+
+/// The repositories of one build (or of one `serve` session: refs are
+/// then resolved once, and rebuilds read the same commits).
+#[derive(Debug)]
+pub struct Repos {
+    settings: Settings,
+    /// (identity, ref as asked) → what it resolved to.
+    resolved: Mutex<HashMap<(String, String), Result<Resolved, Failure>>>,
+    /// Mount path → tree: one tree per (repository, ref, commit).
+    trees: Mutex<BTreeMap<PathBuf, Arc<GitTree>>>,
+    notices: Mutex<Vec<(String, Notice)>>,
+    stats: Mutex<Stats>,
+}
+
+#[derive(Debug, Clone)]
+struct Resolved {
+    commit: Oid,
+    /// The ref as asked (`HEAD` for the default branch): the lock's key.
+    asked: String,
+    /// A name for links (`main` for `HEAD`), or the commit.
+    name: String,
+    git_dir: PathBuf,
+}
+
+impl Repos {
+    pub fn new(settings: Settings) -> Repos {
+        Repos {
+            settings,
+            resolved: Mutex::new(HashMap::new()),
+            trees: Mutex::new(BTreeMap::new()),
+            notices: Mutex::new(Vec::new()),
+            stats: Mutex::new(Stats::default()),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn stats(&self) -> Stats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notices of repositories built from an older commit, drained (each
+    /// is reported once), with the identity of the repository.
+    pub fn take_notices(&self) -> Vec<(String, Notice)> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Answers every request: repositories fetched in parallel (at most
+    /// `git.jobs` at once), each (repository, ref) resolved once.
+    pub fn open_all(&self, requests: &[RepoRequest]) -> Vec<Result<Opened, Failure>> {
+        // The distinct repositories not resolved yet, each with the refs
+        // asked of it.
+        let mut work: BTreeMap<String, (RepoRequest, Vec<Ask>)> = BTreeMap::new();
+        {
+            let resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+            for request in requests {
+                let identity = request.identity();
+                let known = request
+                    .candidates
+                    .iter()
+                    .any(|(r, _)| resolved.contains_key(&(identity.clone(), r.clone())));
+                if known {
+                    continue;
+                }
+                let entry = work
+                    .entry(identity)
+                    .or_insert_with(|| (request.clone(), Vec::new()));
+                if !entry.1.contains(&request.candidates) {
+                    entry.1.push(request.candidates.clone());
+                }
+            }
+        }
+        if !work.is_empty() {
+            let jobs: Vec<_> = work.into_iter().collect();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(self.settings.jobs.min(jobs.len()))
+                .build();
+            let run = || -> Vec<_> {
+                jobs.par_iter()
+                    .map(|(identity, (request, asks))| {
+                        (
+                            identity,
+                            request,
+                            asks,
+                            resolve_repo(&self.settings, request, asks),
+                        )
+                    })
+                    .collect()
+            };
+            let done = match pool {
+                Ok(pool) => pool.install(run),
+                Err(_) => run(),
+            };
+            let mut resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+            let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+            for (identity, request, asks, outcome) in done {
+                match &outcome.how {
+                    How::Fetched => stats.fetched += 1,
+                    How::Current => stats.current += 1,
+                    How::Cached => stats.cached += 1,
+                    How::Failed => stats.failed += 1,
+                }
+                if let Some(notice) = outcome.notice {
+                    self.notices
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((request.display(), notice));
+                }
+                for (ask, answer) in asks.iter().zip(outcome.answers) {
+                    // Recorded under every reading, so that a later request
+                    // with the same readings is not resolved again.
+                    for (r, _) in ask {
+                        resolved.insert((identity.clone(), r.clone()), answer.clone());
+                    }
+                }
+            }
+        }
+        requests.iter().map(|r| self.open(r)).collect()
+    }
+
+    /// A request whose repository is resolved: its tree.
+    fn open(&self, request: &RepoRequest) -> Result<Opened, Failure> {
+        let identity = request.identity();
+        let resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        let (answer, path) = request
+            .candidates
+            .iter()
+            .find_map(|(r, path)| {
+                let answer = resolved.get(&(identity.clone(), r.clone()))?;
+                match answer {
+                    Ok(found) if found.asked == *r => Some((Ok(found.clone()), path.clone())),
+                    Ok(_) => None,
+                    Err(f) => Some((Err(f.clone()), path.clone())),
+                }
+            })
+            .ok_or_else(|| Failure {
+                message: format!("{} was not resolved", request.display()),
+                help: String::new(),
+                fatal: false,
+            })?;
+        drop(resolved);
+        let found = answer?;
+        let mount = PathBuf::from(GIT_MOUNTS)
+            .join(dir_name(&identity))
+            .join(encode_ref(&found.asked))
+            .join(found.commit.to_string());
+        let mut trees = self.trees.lock().unwrap_or_else(|e| e.into_inner());
+        let tree = trees.entry(mount.clone()).or_insert_with(|| {
+            Arc::new(GitTree::open(
+                &found.git_dir,
+                found.commit,
+                mount,
+                Origin {
+                    display: request.display(),
+                    git_ref: found.name.clone(),
+                    forge: request.forge.clone(),
+                    url: forge::redact(&request.url),
+                    identity: identity.clone(),
+                    asked: found.asked.clone(),
+                },
+            ))
+        });
+        Ok(Opened {
+            tree: Arc::clone(tree),
+            path,
+        })
+    }
+
+    /// The lock entries of every ref this build resolved, sorted.
+    pub fn lock(&self) -> Lock {
+        let resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries: Vec<LockEntry> = resolved
+            .iter()
+            .filter_map(|((identity, asked), answer)| {
+                let found = answer.as_ref().ok()?;
+                (found.asked == *asked).then(|| LockEntry {
+                    url: identity.clone(),
+                    git_ref: asked.clone(),
+                    commit: found.commit.to_string(),
+                })
+            })
+            .collect();
+        entries.sort();
+        entries.dedup();
+        Lock { entries }
+    }
+
+    /// The trees handed out, in mount order.
+    pub fn trees(&self) -> Vec<Arc<GitTree>> {
+        self.trees
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps what this build learned of each tree for the next build
+    /// (see `tree::git`); failing only costs time.
+    pub fn save(&self) {
+        for tree in self.trees() {
+            let _ = tree.save();
+        }
+    }
+}
+
+/// One location's (ref, path) readings.
+type Ask = Vec<(String, String)>;
+
+/// An ask resolved against the remote's refs: the reading's ref, the full
+/// ref it names (none for a commit id), the object it points at.
+type Picked = Result<(String, Option<String>, Oid), Problem>;
+
+/// How a repository's refs were answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Fetched,
+    Current,
+    Cached,
+    Failed,
+}
+
+/// What working on one repository gave: an answer per ask, in order.
+struct Outcome {
+    answers: Vec<Result<Resolved, Failure>>,
+    how: How,
+    notice: Option<Notice>,
+}
+
+impl Outcome {
+    fn failed(asks: usize, failure: Failure) -> Outcome {
+        Outcome {
+            answers: vec![Err(failure); asks],
+            how: How::Failed,
+            notice: None,
+        }
+    }
+}
+
+/// Resolves every ask of one repository, under the deadline.
+fn resolve_repo(
+    settings: &Settings,
+    request: &RepoRequest,
+    asks: &[Vec<(String, String)>],
+) -> Outcome {
+    let display = request.display();
+    let dir = settings
+        .cache
+        .join(format!("{}.git", dir_name(&request.identity())));
+    let secrets = settings.secrets();
+    let scrub = |text: &str| scrub(text, &secrets);
+    if let Err(e) = std::fs::create_dir_all(&settings.cache) {
+        return Outcome::failed(
+            asks.len(),
+            Failure {
+                message: format!(
+                    "{display} cannot be fetched: the cache folder {} cannot be created ({e})",
+                    settings.cache.display()
+                ),
+                help: "set `git.cache` in backlot.yaml, or pass --cache-dir, to a writable folder"
+                    .to_string(),
+                fatal: false,
+            },
+        );
+    }
+    let locked = settings.locked.as_ref().map(|lock| {
+        asks.iter()
+            .map(|ask| {
+                ask.iter().find_map(|(r, _)| {
+                    lock.commit_of(&request.identity(), r)
+                        .map(|commit| (r.clone(), commit))
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    if let Some(locked) = &locked
+        && let Some(i) = locked.iter().position(Option::is_none)
+    {
+        let asked: Vec<&str> = asks[i].iter().map(|(r, _)| r.as_str()).collect();
+        return Outcome::failed(
+            asks.len(),
+            Failure {
+                message: format!(
+                    "{display} at {} is not in backlot.lock, and --locked builds only what the lock names",
+                    asked.join(" or ")
+                ),
+                help: "run `backlot build` without --locked to resolve it and update backlot.lock, then commit the lock"
+                    .to_string(),
+                fatal: true,
+            },
+        );
+    }
+
+    // The work with the network runs on its own thread, so that a remote
+    // that never answers costs `git.timeout`, not the build.
+    let online = settings.mode == Mode::Online;
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let settings = settings.clone();
+        let request = request.clone();
+        let all_asks = asks.to_vec();
+        let dir = dir.clone();
+        let locked = locked.clone();
+        let spawned = std::thread::Builder::new()
+            .name("backlot-fetch".to_string())
+            .spawn(move || {
+                let result = with_cache_lock(&dir, || {
+                    let repo = open_cache(&dir)?;
+                    match &locked {
+                        Some(locked) => resolve_locked(&settings, &repo, &request, locked, online),
+                        None if online => resolve_online(&settings, &repo, &request, &all_asks),
+                        None => Err(Problem::offline()),
+                    }
+                });
+                let _ = tx.send(result);
+            });
+        if spawned.is_err() {
+            return Outcome::failed(
+                asks.len(),
+                Failure {
+                    message: format!("{display} cannot be fetched: no thread could be started"),
+                    help: String::new(),
+                    fatal: false,
+                },
+            );
+        }
+    }
+    let result = match rx.recv_timeout(settings.timeout) {
+        Ok(result) => result,
+        Err(_) => Err(Problem {
+            message: format!(
+                "fetching took longer than {} s and was given up",
+                settings.timeout.as_secs()
+            ),
+            help: "check that the remote answers; raise `git.timeout` in backlot.yaml for very large repositories".to_string(),
+            kind: ProblemKind::Network,
+        }),
+    };
+    match result {
+        Ok((found, how)) => {
+            let answers = asks
+                .iter()
+                .zip(found)
+                .map(|(_, found)| {
+                    found
+                        .map_err(|p| Failure {
+                            message: scrub(&format!("{display}: {}", p.message)),
+                            help: scrub(&p.help),
+                            fatal: locked.is_some(),
+                        })
+                        .map(|(asked, name, commit)| Resolved {
+                            commit,
+                            asked,
+                            name,
+                            git_dir: dir.clone(),
+                        })
+                })
+                .collect();
+            Outcome {
+                answers,
+                how,
+                notice: None,
+            }
+        }
+        Err(problem) => {
+            // The last commit the cache holds for each ask, when the
+            // network failed.
+            let fallback = (problem.kind == ProblemKind::Network && locked.is_none())
+                .then(|| cached_answers(&dir, asks))
+                .flatten();
+            match fallback {
+                Some(found) => {
+                    let shown: Vec<String> = found
+                        .iter()
+                        .map(|(asked, _, commit)| format!("{asked} at {}", short(*commit)))
+                        .collect();
+                    Outcome {
+                        answers: found
+                            .into_iter()
+                            .map(|(asked, name, commit)| {
+                                Ok(Resolved {
+                                    commit,
+                                    asked,
+                                    name,
+                                    git_dir: dir.clone(),
+                                })
+                            })
+                            .collect(),
+                        how: How::Cached,
+                        notice: Some(Notice {
+                            message: scrub(&format!(
+                                "{display} could not be fetched ({}); built from the cached commit: {}",
+                                problem.message,
+                                shown.join(", ")
+                            )),
+                            help: scrub(&problem.help),
+                        }),
+                    }
+                }
+                None => {
+                    let message = match settings.mode {
+                        Mode::Offline if problem.kind == ProblemKind::Network => {
+                            format!("{display} is not in the cache, and --offline fetches nothing")
+                        }
+                        _ => format!("{display} could not be fetched: {}", problem.message),
+                    };
+                    let fatal = locked.is_some();
+                    Outcome::failed(
+                        asks.len(),
+                        Failure {
+                            message: scrub(&message),
+                            help: scrub(&problem.help),
+                            fatal,
+                        },
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// What went wrong with one repository.
+#[derive(Debug, Clone)]
+struct Problem {
+    message: String,
+    help: String,
+    kind: ProblemKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProblemKind {
+    /// The remote could not be asked (unreachable, refused, timed out,
+    /// offline): the cache may stand in.
+    Network,
+    /// The remote or the cache has no such ref or commit.
+    Missing,
+    /// The cache folder cannot be used.
+    Cache,
+}
+
+impl Problem {
+    fn offline() -> Problem {
+        Problem {
+            message: "--offline fetches nothing".to_string(),
+            help: "run once without --offline to fill the cache".to_string(),
+            kind: ProblemKind::Network,
+        }
+    }
+
+    fn git(e: git2::Error, doing: &str) -> Problem {
+        let message = format!("{doing}: {}", e.message());
+        let (help, kind) = match e.class() {
+            git2::ErrorClass::Http
+            | git2::ErrorClass::Net
+            | git2::ErrorClass::Ssl
+            | git2::ErrorClass::Ssh
+            | git2::ErrorClass::Callback => (
+                if e.message().contains("401")
+                    || e.message().contains("authentication")
+                    || e.code() == git2::ErrorCode::Auth
+                {
+                    "check the token: name its environment variable in `integrations:` (forges) or `git.auth` (other hosts) of backlot.yaml, and make sure it is set"
+                } else {
+                    "check the URL and that the host is reachable from this machine; `git.rewrite` in backlot.yaml can point it at a mirror"
+                },
+                ProblemKind::Network,
+            ),
+            _ if e.code() == git2::ErrorCode::Auth => (
+                "check the token: name its environment variable in `integrations:` (forges) or `git.auth` (other hosts) of backlot.yaml, and make sure it is set",
+                ProblemKind::Network,
+            ),
+            git2::ErrorClass::Os | git2::ErrorClass::Repository | git2::ErrorClass::Invalid => (
+                "check the URL and that the host is reachable from this machine; `git.rewrite` in backlot.yaml can point it at a mirror",
+                ProblemKind::Network,
+            ),
+            _ => ("", ProblemKind::Network),
+        };
+        Problem {
+            message,
+            help: help.to_string(),
+            kind,
+        }
+    }
+
+    fn missing(message: String) -> Problem {
+        Problem {
+            message,
+            help: "check the branch, tag or commit in the location; `ref` of a `git` location, or the URL's"
+                .to_string(),
+            kind: ProblemKind::Missing,
+        }
+    }
+}
+
+/// (ref as asked, name for links, commit) per ask.
+type Found = Vec<Result<(String, String, Oid), Problem>>;
+
+/// Runs `f` holding the cache's lock for `dir` (an advisory file lock the
+/// OS releases when the process ends, however it ends).
+fn with_cache_lock<T>(dir: &Path, f: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
+    let lock_path = dir.with_extension("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| cache_problem(dir, &e.to_string()))?;
+    file.lock()
+        .map_err(|e| cache_problem(dir, &e.to_string()))?;
+    let result = f();
+    let _ = file.unlock();
+    result
+}
+
+fn cache_problem(dir: &Path, why: &str) -> Problem {
+    Problem {
+        message: format!("the cache folder {} cannot be used ({why})", dir.display()),
+        help: "set `git.cache` in backlot.yaml, or pass --cache-dir, to a writable folder"
+            .to_string(),
+        kind: ProblemKind::Cache,
+    }
+}
+
+/// The cache's bare repository at `dir`, created if missing. Runs with the
+/// cache lock held, so that what a killed build left behind can be
+/// cleared: lock files of refs and half-written packs. A folder libgit2
+/// cannot open is set aside and made again.
+fn open_cache(dir: &Path) -> Result<Repository, Problem> {
+    if dir.exists() {
+        clear_leftovers(dir);
+        match Repository::open_bare(dir) {
+            Ok(repo) if repo.is_bare() => return Ok(repo),
+            _ => {
+                let aside = dir.with_extension(format!("broken-{}", std::process::id()));
+                let _ = std::fs::rename(dir, &aside);
+                let _ = std::fs::remove_dir_all(&aside);
+            }
+        }
+    }
+    // Made in a temporary folder and renamed: a build killed here leaves
+    // no half-made repository under the real name.
+    let tmp = dir.with_extension(format!("new-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    Repository::init_bare(&tmp).map_err(|e| cache_problem(dir, e.message()))?;
+    std::fs::rename(&tmp, dir).map_err(|e| cache_problem(dir, &e.to_string()))?;
+    Repository::open_bare(dir).map_err(|e| cache_problem(dir, e.message()))
+}
+
+/// Removes what a killed fetch leaves: `*.lock` files of refs (which
+/// would make every later ref update fail) and packs being written.
+fn clear_leftovers(dir: &Path) {
+    let mut stack = vec![dir.join("refs")];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(_) if path.extension().is_some_and(|e| e == "lock") => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
+    }
+    for name in [
+        "packed-refs.lock",
+        "HEAD.lock",
+        "config.lock",
+        "shallow.lock",
+    ] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("objects/pack")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // libgit2 writes a pack as `pack_git2_*` and renames it when done.
+            if name.starts_with("pack_git2_") || name.starts_with("tmp_") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The refs a remote advertises.
+struct Advertised {
+    /// Ref name → the commit it peels to (annotated tags peeled).
+    refs: HashMap<String, Oid>,
+    /// `refs/heads/<branch>` of the remote's HEAD.
+    default: Option<String>,
+}
+
+impl Advertised {
+    /// The full ref a name means: a branch before a tag (what a forge
+    /// URL's `blob/<name>` means), `HEAD` the default branch.
+    fn find(&self, name: &str) -> Option<(String, Oid)> {
+        let full: Vec<String> = if name == "HEAD" {
+            self.default.iter().cloned().collect()
+        } else if name.starts_with("refs/") {
+            vec![name.to_string()]
+        } else {
+            vec![format!("refs/heads/{name}"), format!("refs/tags/{name}")]
+        };
+        full.into_iter()
+            .find_map(|f| self.refs.get(&f).map(|oid| (f, *oid)))
+    }
+}
+
+/// Connects, lists the refs, resolves each ask, fetches what the cache
+/// lacks, and records the refs in the cache.
+fn resolve_online(
+    settings: &Settings,
+    repo: &Repository,
+    request: &RepoRequest,
+    asks: &[Vec<(String, String)>],
+) -> Result<(Found, How), Problem> {
+    let url = settings.fetch_url(&fetch_source(request));
+    let mut remote = repo
+        .remote_anonymous(&url)
+        .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
+    let advertised = {
+        let connection = remote
+            .connect_auth(
+                git2::Direction::Fetch,
+                Some(callbacks(settings)),
+                Some(proxy()),
+            )
+            .map_err(|e| Problem::git(e, "connecting failed"))?;
+        let mut refs = HashMap::new();
+        let mut tag_objects = HashMap::new();
+        for head in connection
+            .list()
+            .map_err(|e| Problem::git(e, "listing the refs failed"))?
+        {
+            let name = head.name();
+            match name.strip_suffix("^{}") {
+                Some(tag) => {
+                    refs.insert(tag.to_string(), head.oid());
+                }
+                None => {
+                    tag_objects.insert(name.to_string(), head.oid());
+                }
+            }
+        }
+        // Peeled entries win; other refs point at commits already.
+        for (name, oid) in tag_objects {
+            refs.entry(name).or_insert(oid);
+        }
+        let default = connection
+            .default_branch()
+            .ok()
+            .and_then(|b| b.as_str().ok().map(str::to_string));
+        Advertised { refs, default }
+    };
+    // Each ask: its first reading whose ref exists, or a commit.
+    let mut picked: Vec<Picked> = Vec::new();
+    for ask in asks {
+        let found = ask.iter().find_map(|(r, _)| {
+            advertised
+                .find(r)
+                .map(|(full, oid)| (r.clone(), Some(full), oid))
+        });
+        let found = found.or_else(|| {
+            ask.iter().find_map(|(r, _)| {
+                forge::looks_like_commit(r)
+                    .then(|| Oid::from_str(r).ok())
+                    .flatten()
+                    .filter(|_| r.len() == 40)
+                    .map(|oid| (r.clone(), None, oid))
+            })
+        });
+        picked.push(found.ok_or_else(|| {
+            let asked: Vec<&str> = ask.iter().map(|(r, _)| r.as_str()).collect();
+            Problem::missing(format!(
+                "no branch, tag or full commit id named {} on the remote",
+                asked.join(" or ")
+            ))
+        }));
+    }
+    // Fetch what the cache lacks: the refs by name; commits with every
+    // branch and tag (a server need not serve a commit by id).
+    let have = |oid: Oid| repo.find_commit(oid).is_ok() || peel_commit(repo, oid).is_some();
+    let mut refspecs: Vec<String> = Vec::new();
+    for pick in picked.iter().flatten() {
+        if have(pick.2) {
+            continue;
+        }
+        match &pick.1 {
+            Some(full) => refspecs.push(tracking_refspec(full)),
+            None => {
+                refspecs.push("+refs/heads/*:refs/remotes/origin/*".to_string());
+                refspecs.push("+refs/tags/*:refs/tags/*".to_string());
+            }
+        }
+    }
+    refspecs.sort();
+    refspecs.dedup();
+    let fetched = !refspecs.is_empty();
+    if fetched {
+        let mut options = FetchOptions::new();
+        options
+            .remote_callbacks(callbacks(settings))
+            .proxy_options(proxy())
+            .download_tags(AutotagOption::None)
+            .update_fetchhead(false);
+        remote
+            .fetch(&refspecs, Some(&mut options), Some("backlot: fetch"))
+            .map_err(|e| {
+                if e.class() == git2::ErrorClass::Callback || e.code() == git2::ErrorCode::User {
+                    Problem {
+                        message: format!(
+                            "the fetch was stopped past {} MiB",
+                            settings.max_fetch_bytes / (1024 * 1024)
+                        ),
+                        help: "the repository is larger than `git.max_fetch_mb` in backlot.yaml allows; raise it if the repository is trusted".to_string(),
+                        kind: ProblemKind::Network,
+                    }
+                } else {
+                    Problem::git(e, "fetching failed")
+                }
+            })?;
+    }
+    // Record what was resolved, for `--offline` builds and cached fallbacks.
+    if let Some(default) = &advertised.default {
+        let tracking = tracking_ref(default);
+        if let Some(oid) = advertised.refs.get(default) {
+            let _ = repo.reference(&tracking, *oid, true, "backlot: default branch");
+        }
+        let _ = repo.reference_symbolic(
+            "refs/remotes/origin/HEAD",
+            &tracking,
+            true,
+            "backlot: default branch",
+        );
+    }
+    let found: Found = picked
+        .into_iter()
+        .map(|pick| {
+            let (asked, full, oid) = pick?;
+            let commit = peel_commit(repo, oid).ok_or_else(|| {
+                Problem::missing(format!(
+                    "{asked} ({}) is not a commit the remote sent",
+                    short(oid)
+                ))
+            })?;
+            if let Some(full) = &full {
+                let _ = repo.reference(&tracking_ref(full), commit, true, "backlot: resolved");
+            }
+            // Full ref names: the forge's URLs tell branches from tags.
+            let name = full.unwrap_or_else(|| asked.clone());
+            Ok((asked, name, commit))
+        })
+        .collect();
+    Ok((found, if fetched { How::Fetched } else { How::Current }))
+}
+
+/// `--locked`: each ask's commit from the lock, fetched if the cache lacks
+/// it (by its ref, then every branch and tag), unless offline.
+fn resolve_locked(
+    settings: &Settings,
+    repo: &Repository,
+    request: &RepoRequest,
+    locked: &[Option<(String, String)>],
+    online: bool,
+) -> Result<(Found, How), Problem> {
+    let wanted: Vec<(String, Oid)> = locked
+        .iter()
+        .flatten()
+        .map(|(r, commit)| {
+            Oid::from_str(commit)
+                .map(|oid| (r.clone(), oid))
+                .map_err(|_| {
+                    Problem::missing(format!(
+                        "backlot.lock names {commit}, which is not a commit id"
+                    ))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let missing: Vec<&(String, Oid)> = wanted
+        .iter()
+        .filter(|(_, oid)| repo.find_commit(*oid).is_err())
+        .collect();
+    let mut how = How::Current;
+    if !missing.is_empty() {
+        if !online {
+            return Err(Problem {
+                message: format!(
+                    "the cache does not hold commit {} that backlot.lock names, and --offline fetches nothing",
+                    short(missing[0].1)
+                ),
+                help: "run once without --offline to fetch it".to_string(),
+                kind: ProblemKind::Missing,
+            });
+        }
+        let url = settings.fetch_url(&fetch_source(request));
+        let mut remote = repo
+            .remote_anonymous(&url)
+            .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
+        let mut by_name: Vec<String> = missing
+            .iter()
+            // `HEAD` and commits are found by the second round.
+            .filter(|(r, _)| r != "HEAD" && !forge::looks_like_commit(r))
+            .map(|(r, _)| match r.as_str() {
+                r if r.starts_with("refs/") => tracking_refspec(r),
+                r => format!("+refs/heads/{r}:refs/remotes/origin/{r}"),
+            })
+            .collect();
+        let everything = vec![
+            "+refs/heads/*:refs/remotes/origin/*".to_string(),
+            "+refs/tags/*:refs/tags/*".to_string(),
+        ];
+        for refspecs in [std::mem::take(&mut by_name), everything] {
+            if refspecs.is_empty() {
+                continue;
+            }
+            let mut options = FetchOptions::new();
+            options
+                .remote_callbacks(callbacks(settings))
+                .proxy_options(proxy())
+                .download_tags(AutotagOption::None)
+                .update_fetchhead(false);
+            // A named ref that moved on, or is gone, may fail: the second
+            // round fetches everything.
+            let _ = remote.fetch(&refspecs, Some(&mut options), Some("backlot: fetch locked"));
+            how = How::Fetched;
+            if missing
+                .iter()
+                .all(|(_, oid)| repo.find_commit(*oid).is_ok())
+            {
+                break;
+            }
+        }
+    }
+    let found: Found = wanted
+        .into_iter()
+        .map(|(asked, oid)| {
+            if repo.find_commit(oid).is_err() {
+                return Err(Problem::missing(format!(
+                    "commit {} that backlot.lock names for {asked} is not on the remote any more",
+                    short(oid)
+                )));
+            }
+            // Links name the ref as a plain build does, when the cache
+            // knows it at this commit; else the commit.
+            let name = resolve_cached(repo, &asked)
+                .filter(|(_, at)| *at == oid)
+                .map(|(name, _)| name)
+                .unwrap_or_else(|| oid.to_string());
+            Ok((asked, name, oid))
+        })
+        .collect();
+    Ok((found, how))
+}
+
+/// Each ask resolved in the cache alone (offline, or after a failed
+/// fetch): `None` unless every ask resolves.
+fn cached_answers(
+    dir: &Path,
+    asks: &[Vec<(String, String)>],
+) -> Option<Vec<(String, String, Oid)>> {
+    let repo = Repository::open_bare(dir).ok()?;
+    asks.iter()
+        .map(|ask| {
+            ask.iter().find_map(|(r, _)| {
+                let (name, oid) = resolve_cached(&repo, r)?;
+                Some((r.clone(), name, oid))
+            })
+        })
+        .collect()
+}
+
+/// A ref in the cache: what the last online build recorded.
+fn resolve_cached(repo: &Repository, name: &str) -> Option<(String, Oid)> {
+    let candidates: Vec<String> = if name == "HEAD" {
+        vec!["refs/remotes/origin/HEAD".to_string()]
+    } else if let Some(branch) = name.strip_prefix("refs/heads/") {
+        vec![format!("refs/remotes/origin/{branch}")]
+    } else if name.starts_with("refs/") {
+        vec![name.to_string()]
+    } else {
+        vec![
+            format!("refs/remotes/origin/{name}"),
+            format!("refs/tags/{name}"),
+        ]
+    };
+    for full in candidates {
+        if let Ok(reference) = repo.find_reference(&full) {
+            let resolved = reference.resolve().ok()?;
+            // Back from the cache's names to the remote's full ref names.
+            let shown = resolved
+                .name()
+                .map(|n| match n.strip_prefix("refs/remotes/origin/") {
+                    Some(branch) => format!("refs/heads/{branch}"),
+                    None => n.to_string(),
+                })
+                .unwrap_or_else(|_| name.to_string());
+            let oid = resolved.target()?;
+            return Some((shown, peel_commit(repo, oid)?));
+        }
+    }
+    if forge::looks_like_commit(name) {
+        let object = repo.revparse_single(name).ok()?;
+        let oid = object.peel_to_commit().ok()?.id();
+        return Some((name.to_string(), oid));
+    }
+    None
+}
+
+fn peel_commit(repo: &Repository, oid: Oid) -> Option<Oid> {
+    Some(
+        repo.find_object(oid, None)
+            .ok()?
+            .peel_to_commit()
+            .ok()?
+            .id(),
+    )
+}
+
+/// Where the cache keeps a remote ref: branches under `refs/remotes/origin/`,
+/// tags and others as they are.
+fn tracking_ref(full: &str) -> String {
+    match full.strip_prefix("refs/heads/") {
+        Some(branch) => format!("refs/remotes/origin/{branch}"),
+        None => full.to_string(),
+    }
+}
+
+fn tracking_refspec(full: &str) -> String {
+    format!("+{full}:{}", tracking_ref(full))
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..12].to_string()
+}
+
+/// What to fetch: the forge's clone URL (without credentials, which come
+/// from the callback), else the URL as written.
+fn fetch_source(request: &RepoRequest) -> String {
+    match &request.forge {
+        Some(repo) => repo.clone_url(),
+        None => request.url.clone(),
+    }
+}
+
+fn proxy() -> git2::ProxyOptions<'static> {
+    let mut proxy = git2::ProxyOptions::new();
+    proxy.auto();
+    proxy
+}
+
+/// Credentials for the host libgit2 talks to: the configured token, then
+/// git's credential helpers, then the SSH agent. Each kind is tried once,
+/// so a refused token ends the fetch instead of looping.
+fn callbacks(settings: &Settings) -> RemoteCallbacks<'static> {
+    let tokens = settings.tokens.clone();
+    let max = settings.max_fetch_bytes;
+    let mut tried_token = false;
+    let mut tried_helper = false;
+    let mut tried_agent = false;
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(move |url, user_from_url, allowed| {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| {
+                let host = u.host_str()?.to_ascii_lowercase();
+                Some(match u.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                })
+            })
+            .unwrap_or_default();
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            if !tried_token {
+                tried_token = true;
+                let token = tokens.iter().find(|(h, _, _)| *h == host);
+                if let Some((_, user, secret)) = token {
+                    return match secret.value() {
+                        Some(value) => Cred::userpass_plaintext(user, &value),
+                        None => Err(git2::Error::from_str(&format!(
+                            "the token for {host} is read from ${}, which is not set",
+                            secret.var
+                        ))),
+                    };
+                }
+            }
+            if !tried_helper {
+                tried_helper = true;
+                if let Ok(config) = git2::Config::open_default()
+                    && let Ok(cred) = Cred::credential_helper(&config, url, user_from_url)
+                {
+                    return Ok(cred);
+                }
+            }
+        }
+        if allowed.contains(CredentialType::SSH_KEY) && !tried_agent {
+            tried_agent = true;
+            return Cred::ssh_key_from_agent(user_from_url.unwrap_or("git"));
+        }
+        if allowed.contains(CredentialType::USERNAME) {
+            return Cred::username(user_from_url.unwrap_or("git"));
+        }
+        Err(git2::Error::new(
+            git2::ErrorCode::Auth,
+            git2::ErrorClass::Http,
+            format!("authentication to {host} failed"),
+        ))
+    });
+    callbacks.transfer_progress(move |progress| progress.received_bytes() as u64 <= max);
+    callbacks
+}
+
+/// Whether `url` is a local path rather than a URL (`scp`-like
+/// `user@host:path` counts as a URL).
+pub(super) fn is_local_path(url: &str) -> bool {
+    let url = url.trim();
+    let scp_like = url
+        .split_once(':')
+        .is_some_and(|(host, _)| host.contains(['.', '@']) && !host.contains('/'));
+    !url.contains("://") && !scp_like
+}
+
+/// A URL's identity when it is no forge's: credentials dropped, host
+/// lower-cased, no trailing `/` or `.git`.
+fn normalize_url(url: &str) -> String {
+    let url = url.trim();
+    let mut text = match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.has_host() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    };
+    while text.ends_with('/') {
+        text.pop();
+    }
+    text.strip_suffix(".git")
+        .map(str::to_string)
+        .unwrap_or(text)
+}
+
+/// The cache folder's name for a repository: readable, and unique by a
+/// hash of the identity.
+pub fn dir_name(identity: &str) -> String {
+    let readable: String = identity
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let readable = readable.trim_matches(['-', '.']);
+    let readable: String = readable
+        .chars()
+        .rev()
+        .take(60)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let hash = sha1_smol::Sha1::from(identity.as_bytes())
+        .digest()
+        .to_string();
+    format!("{readable}-{}", &hash[..10])
+}
+
+/// A ref as one path component of a mount path.
+fn encode_ref(name: &str) -> String {
+    name.replace('%', "%25").replace('/', "%2F")
+}
+
+/// `text` with URL credentials and the given secret values hidden.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut text = forge::redact(text);
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret.as_str(), "***");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_take_the_longest_prefix() {
+        let mut settings = Settings::from_config(&Config::with_root("/portal"), Mode::Online, None);
+        settings.rewrite = vec![
+            ("https://github.com/".into(), "file:///mirror/all/".into()),
+            (
+                "https://github.com/acme/".into(),
+                "file:///mirror/acme/".into(),
+            ),
+        ];
+        assert_eq!(
+            settings.fetch_url("https://github.com/acme/x.git"),
+            "file:///mirror/acme/x.git"
+        );
+        assert_eq!(
+            settings.fetch_url("https://github.com/other/x.git"),
+            "file:///mirror/all/other/x.git"
+        );
+        assert_eq!(settings.fetch_url("../repos/x"), "/portal/../repos/x");
+        assert_eq!(
+            settings.fetch_url("git@host.example:x.git"),
+            "git@host.example:x.git"
+        );
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_from_messages() {
+        let text = "failed: https://bot:s3cret-token@git.example.com/x.git said s3cret-token";
+        let out = scrub(text, &["s3cret-token".to_string()]);
+        assert!(!out.contains("s3cret"), "{out}");
+    }
+
+    #[test]
+    fn cache_names_are_readable_and_distinct() {
+        let a = dir_name("github.com/acme/payments");
+        assert!(a.starts_with("github.com-acme-payments-"), "{a}");
+        assert_ne!(a, dir_name("github.com/acme-payments"));
+        assert!(!dir_name("../../etc").contains('/'));
+        assert_eq!(encode_ref("feature/a%b"), "feature%2Fa%25b");
+    }
+
+    #[test]
+    fn local_paths_and_urls() {
+        assert!(is_local_path("../repos/x"));
+        assert!(is_local_path("/srv/x.git"));
+        assert!(!is_local_path("file:///srv/x.git"));
+        assert!(!is_local_path("git@github.com:acme/x.git"));
+        assert_eq!(
+            normalize_url("https://u:p@Git.Example.com/x.git/"),
+            "https://git.example.com/x"
+        );
+    }
+}
