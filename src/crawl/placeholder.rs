@@ -131,25 +131,36 @@ fn walk(
     }
 }
 
+/// Why a URL placeholder is not read.
+enum NotRead {
+    /// Backstage's rule for entities read from a repository: the entity
+    /// fails.
+    OtherRepository(String),
+    /// Not a repository of the catalog (or not at this ref): the URL stays.
+    NotCrawled(String),
+}
+
 /// The path a placeholder URL stands for in a mounted repository, or why
 /// it is not read.
-fn url_target(url: &str, cx: &Context) -> Result<PathBuf, String> {
+fn url_target(url: &str, cx: &Context) -> Result<PathBuf, NotRead> {
     let own = cx.trees.repository_of(cx.file);
     if let Some(own) = own {
         // Backstage: an entity read from a repository may only read its
-        // own repository; at the crawled commit, whatever ref the URL says.
-        let parsed =
-            forge::parse(url, cx.forges.unwrap_or(&Forges::default())).map_err(|e| e.message())?;
+        // own repository; here at the crawled commit, whatever ref the URL
+        // names.
+        let parsed = forge::parse(url, cx.forges.unwrap_or(&Forges::default()))
+            .map_err(|e| NotRead::NotCrawled(e.message()))?;
         if own.origin.identity != parsed.repo.key() {
-            return Err(format!(
+            return Err(NotRead::OtherRepository(format!(
                 "Placeholder may only reference files from the same repository as the entity ({})",
                 own.origin.display
-            ));
+            )));
         }
     }
     cx.trees
         .locate(url, own.map(|t| t.as_ref()))
         .map(|(path, _)| path)
+        .map_err(NotRead::NotCrawled)
 }
 
 /// The repository holding `file`: a git tree's root; for a local file, the
@@ -196,11 +207,25 @@ fn resolve(
     let path = if target.contains("://") {
         let read = match cx.forges {
             Some(_) => url_target(target, cx),
-            None => Err("not a repository of the catalog".to_string()),
+            None => Err(NotRead::NotCrawled(
+                "not a repository of the catalog".to_string(),
+            )),
         };
         match read {
             Ok(path) => path,
-            Err(why) => {
+            Err(NotRead::OtherRepository(why)) => {
+                diags.push(with_entity(
+                    Diagnostic::new(
+                        Code::PlaceholderReadFailed,
+                        format!("Placeholder {key} could not read location {}, {why}", forge::redact(target)),
+                    )
+                    .at(arg.span)
+                    .help("commit the file in this repository and write a relative path, e.g. `$text: ./openapi.yaml`"),
+                    cx,
+                ));
+                return None;
+            }
+            Err(NotRead::NotCrawled(why)) => {
                 diags.push(with_entity(
                     Diagnostic::new(
                         Code::PlaceholderUnsupported,

@@ -527,11 +527,16 @@ fn resolve_repo(
             .name("backlot-fetch".to_string())
             .spawn(move || {
                 let result = with_cache_lock(&dir, || {
+                    // Offline, a repository the cache does not hold is not
+                    // made: there is nothing to fill it with.
+                    if !online && !dir.exists() {
+                        return Err(Problem::offline());
+                    }
                     let repo = open_cache(&dir)?;
                     match &locked {
                         Some(locked) => resolve_locked(&settings, &repo, &request, locked, online),
                         None if online => resolve_online(&settings, &repo, &request, &all_asks),
-                        None => Err(Problem::offline()),
+                        None => resolve_offline(&repo, &all_asks),
                     }
                 });
                 let _ = tx.send(result);
@@ -587,7 +592,7 @@ fn resolve_repo(
         Err(problem) => {
             // The last commit the cache holds for each ask, when the
             // network failed.
-            let fallback = (problem.kind == ProblemKind::Network && locked.is_none())
+            let fallback = (problem.kind == ProblemKind::Network && locked.is_none() && online)
                 .then(|| cached_answers(&dir, asks))
                 .flatten();
             match fallback {
@@ -831,18 +836,14 @@ impl Advertised {
     }
 }
 
-/// Connects, lists the refs, resolves each ask, fetches what the cache
-/// lacks, and records the refs in the cache.
-fn resolve_online(
+/// Connects and lists the remote's refs; records which branch is the
+/// remote's default (`refs/remotes/origin/HEAD`, a symbolic ref), for
+/// offline builds and links.
+fn advertise(
     settings: &Settings,
     repo: &Repository,
-    request: &RepoRequest,
-    asks: &[Vec<(String, String)>],
-) -> Result<(Found, How), Problem> {
-    let url = settings.fetch_url(&fetch_source(request));
-    let mut remote = repo
-        .remote_anonymous(&url)
-        .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
+    remote: &mut git2::Remote<'_>,
+) -> Result<Advertised, Problem> {
     let advertised = {
         let connection = remote
             .connect_auth(
@@ -877,6 +878,30 @@ fn resolve_online(
             .and_then(|b| b.as_str().ok().map(str::to_string));
         Advertised { refs, default }
     };
+    if let Some(default) = &advertised.default {
+        let _ = repo.reference_symbolic(
+            "refs/remotes/origin/HEAD",
+            &tracking_ref(default),
+            true,
+            "backlot: default branch",
+        );
+    }
+    Ok(advertised)
+}
+
+/// Connects, lists the refs, resolves each ask, fetches what the cache
+/// lacks, and records the refs in the cache.
+fn resolve_online(
+    settings: &Settings,
+    repo: &Repository,
+    request: &RepoRequest,
+    asks: &[Vec<(String, String)>],
+) -> Result<(Found, How), Problem> {
+    let url = settings.fetch_url(&fetch_source(request));
+    let mut remote = repo
+        .remote_anonymous(&url)
+        .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
+    let advertised = advertise(settings, repo, &mut remote)?;
     // Each ask: its first reading whose ref exists, or a commit.
     let mut picked: Vec<Picked> = Vec::new();
     for ask in asks {
@@ -946,14 +971,13 @@ fn resolve_online(
             })?;
     }
     // Record what was resolved, for `--offline` builds and cached fallbacks.
-    if let Some(default) = &advertised.default {
-        let tracking = tracking_ref(default);
-        if let Some(oid) = advertised.refs.get(default) {
-            let _ = repo.reference(&tracking, *oid, true, "backlot: default branch");
-        }
-        let _ = repo.reference_symbolic(
-            "refs/remotes/origin/HEAD",
-            &tracking,
+    if let Some(default) = &advertised.default
+        && let Some(oid) = advertised.refs.get(default)
+        && have(*oid)
+    {
+        let _ = repo.reference(
+            &tracking_ref(default),
+            *oid,
             true,
             "backlot: default branch",
         );
@@ -1021,14 +1045,13 @@ fn resolve_locked(
         let mut remote = repo
             .remote_anonymous(&url)
             .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
+        let advertised = advertise(settings, repo, &mut remote)?;
+        // The refs by name first (the locked commit is usually on them);
+        // then every branch and tag.
         let mut by_name: Vec<String> = missing
             .iter()
-            // `HEAD` and commits are found by the second round.
-            .filter(|(r, _)| r != "HEAD" && !forge::looks_like_commit(r))
-            .map(|(r, _)| match r.as_str() {
-                r if r.starts_with("refs/") => tracking_refspec(r),
-                r => format!("+refs/heads/{r}:refs/remotes/origin/{r}"),
-            })
+            .filter_map(|(r, _)| advertised.find(r))
+            .map(|(full, _)| tracking_refspec(&full))
             .collect();
         let everything = vec![
             "+refs/heads/*:refs/remotes/origin/*".to_string(),
@@ -1065,20 +1088,67 @@ fn resolve_locked(
                     short(oid)
                 )));
             }
-            // Links name the ref as a plain build does, when the cache
-            // knows it at this commit; else the commit.
-            let name = resolve_cached(repo, &asked)
-                .filter(|(_, at)| *at == oid)
-                .map(|(name, _)| name)
-                .unwrap_or_else(|| oid.to_string());
+            let name = link_name(repo, &asked).unwrap_or_else(|| oid.to_string());
             Ok((asked, name, oid))
         })
         .collect();
     Ok((found, how))
 }
 
-/// Each ask resolved in the cache alone (offline, or after a failed
-/// fetch): `None` unless every ask resolves.
+/// The full ref name links use for `asked` in a locked build, as a plain
+/// build names it: the branch or tag of that name (the default branch for
+/// `HEAD`, as the last build that asked the remote recorded), whichever
+/// commit it points at now.
+fn link_name(repo: &Repository, asked: &str) -> Option<String> {
+    if asked == "HEAD" {
+        let head = repo.find_reference("refs/remotes/origin/HEAD").ok()?;
+        let target = head.symbolic_target().ok()??;
+        return Some(target.replace("refs/remotes/origin/", "refs/heads/"));
+    }
+    if asked.starts_with("refs/") {
+        return Some(asked.to_string());
+    }
+    let branch = format!("refs/remotes/origin/{asked}");
+    let tag = format!("refs/tags/{asked}");
+    if repo.find_reference(&branch).is_ok() {
+        Some(format!("refs/heads/{asked}"))
+    } else if repo.find_reference(&tag).is_ok() {
+        Some(tag)
+    } else if forge::looks_like_commit(asked) {
+        None
+    } else {
+        Some(format!("refs/heads/{asked}"))
+    }
+}
+
+/// `--offline`: each ask resolved in the cache alone.
+fn resolve_offline(repo: &Repository, asks: &[Ask]) -> Result<(Found, How), Problem> {
+    let found = asks
+        .iter()
+        .map(|ask| {
+            ask.iter()
+                .find_map(|(r, _)| {
+                    let (name, oid) = resolve_cached(repo, r)?;
+                    Some((r.clone(), name, oid))
+                })
+                .ok_or_else(|| {
+                    let asked: Vec<&str> = ask.iter().map(|(r, _)| r.as_str()).collect();
+                    Problem {
+                        message: format!(
+                            "the cache holds no branch, tag or commit named {}, and --offline fetches nothing",
+                            asked.join(" or ")
+                        ),
+                        help: "run once without --offline to fetch it".to_string(),
+                        kind: ProblemKind::Missing,
+                    }
+                })
+        })
+        .collect();
+    Ok((found, How::Cached))
+}
+
+/// Each ask resolved in the cache alone (after a failed fetch): `None`
+/// unless every ask resolves.
 fn cached_answers(
     dir: &Path,
     asks: &[Vec<(String, String)>],
