@@ -397,6 +397,11 @@ fn serve_cmd(args: &ServeArgs) -> Result<u8> {
         }
         Step::Built { loaded, site } => (loaded, site?),
     };
+    if let Some(why) = &loaded.fatal {
+        let summary = format!("--locked: {why}; nothing is served");
+        print(&loaded.diagnostics, &loaded.sources, format, &summary)?;
+        return Ok(2);
+    }
     let summary = format!(
         "built {} entities ({} files): {}",
         loaded.catalog.len(),

@@ -323,12 +323,13 @@ impl Changes {
         };
         use notify::EventKind;
         use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+        // Git data, Backlot's own cache, and bare repositories (a
+        // repository cache kept under the portal's folder, `*.git`): none
+        // is input, and the build itself writes there.
         let ignored = |path: &std::path::Path| {
-            path.components().any(|c| {
-                matches!(
-                    c.as_os_str().to_str(),
-                    Some(".git" | crate::config::CACHE_DIR)
-                )
+            path.components().any(|c| match c.as_os_str().to_str() {
+                Some(name) => name == crate::config::CACHE_DIR || name.ends_with(".git"),
+                None => false,
             })
         };
         match event.kind {
