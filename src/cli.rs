@@ -18,7 +18,7 @@ use crate::diag::emit::{self, Format};
 use crate::incremental::{self, Session, Step};
 use crate::output::{self, OutputSet};
 use crate::pipeline::{self, Loaded};
-use crate::render::{self, DiskPages, PageMemo, RenderInput};
+use crate::render::{self, DiskPages, PageMemo};
 use crate::serve;
 use crate::source::SourceDb;
 
@@ -361,7 +361,7 @@ fn render_cached(loaded: &Loaded, dir: &Path, out: &Path) -> Result<(OutputSet, 
         views: incremental::load_views(dir, fingerprint),
         previous: Box::new(move |path| previous.as_ref()?.unchanged_file(path)),
     });
-    let input = RenderInput::of(loaded);
+    let input = loaded.render_input();
     let mut site = render::render_pages(&input, Some(&mut memo))?;
     for (path, bytes) in render::search_files(&input) {
         site.insert(path, bytes);
@@ -378,7 +378,7 @@ fn output_cache_step(result: std::io::Result<()>, dir: &Path) {
 }
 
 pub fn render_loaded(loaded: &Loaded) -> Result<OutputSet> {
-    render::render_site(&RenderInput::of(loaded))
+    render::render_site(&loaded.render_input())
 }
 
 fn serve_cmd(args: &ServeArgs) -> Result<u8> {

@@ -23,15 +23,11 @@
 //! clean build's.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::apidocs::ApiDocs;
-use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::crawl::ParseMemo;
 use crate::crawl::remote::Repos;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::docs::build::DocSite;
@@ -39,34 +35,14 @@ use crate::docs::highlight::{HighlightCache, Highlighter};
 use crate::docs::read::DocSource;
 use crate::model::Entity;
 use crate::output::OutputSet;
-use crate::pipeline::{self, ConfigError, Loaded, Reuse};
-use crate::render::{self, PageMemo, RenderInput};
+use crate::pipeline::{self, ConfigError, Loaded, SiteMemo};
+use crate::render::{self, PageMemo};
 use crate::source::{FileId, SourceDb, SourceFile};
-use crate::tree::{Trees, local};
+use crate::tree::local;
 
-/// The crawl and catalog stages' results, kept while no change can touch
-/// them: a docs author's edit of a page skips both.
-#[derive(Clone)]
-pub struct CatalogMemo {
-    /// The files the crawl read (the docs stage adds its own to a copy).
-    pub sources: SourceDb,
-    pub catalog: Arc<Catalog>,
-    /// The API definitions of the catalog, read (a function of it).
-    pub apis: Arc<ApiDocs>,
-    /// What crawling, validating and reading API definitions found.
-    pub diagnostics: Diagnostics,
-    pub trees: Trees,
-    /// `--locked` could not be honoured.
-    pub fatal: Option<String>,
-    /// Every file the crawl asked for, found or not, and the glob patterns
-    /// of its file locations.
-    pub reads: Vec<PathBuf>,
-    pub globs: Vec<PathBuf>,
-    /// The YAML documents of the files read, for the next crawl.
-    pub parsed: Arc<ParseMemo>,
-    /// The API definitions read, for the next build.
-    pub api_reads: Arc<crate::apidocs::ReadMemo>,
-}
+/// The crawl, catalog and API stages' results, kept while no change can
+/// touch them: a docs author's edit of a page skips all three.
+pub type CatalogMemo = pipeline::CatalogStage;
 
 /// Whether none of `changed` can change what crawling finds: no path is
 /// a file the crawl read or asked for (descriptors, `$text` targets, also
@@ -115,26 +91,6 @@ struct DocsEntry {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// What an entity's docs depend on outside the docs root: what
-/// `docs::read::read_one` reads of the entity. That is its ref, its
-/// descriptor's path (the base of `dir:` refs), its techdocs-ref and where
-/// it is written (diagnostics point there, or at the entity's document),
-/// and its display name (the site name when mkdocs.yml is missing). Other
-/// edits of the descriptor, a description say, keep the site.
-pub fn docs_key(entity: &Entity, sources: &SourceDb) -> u64 {
-    let r = &entity.entity_ref;
-    let mut h = std::hash::DefaultHasher::new();
-    (&r.kind, &r.namespace, &r.name).hash(&mut h);
-    sources.get(entity.origin.file).path.hash(&mut h);
-    entity.origin.span.hash(&mut h);
-    entity.annotation(TECHDOCS_REF).hash(&mut h);
-    crate::docs::read::annotation_span(entity, TECHDOCS_REF).hash(&mut h);
-    entity.display_name().hash(&mut h);
-    h.finish()
-}
-
-const TECHDOCS_REF: &str = "backstage.io/techdocs-ref";
-
 impl DocsMemo {
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -160,12 +116,14 @@ impl DocsMemo {
                 .any(|path| path.starts_with(&entry.root) || entry.root.starts_with(path))
         });
     }
+}
 
+impl SiteMemo for DocsMemo {
     /// The site of `entity` from the previous build if nothing it depends
     /// on changed since: its files registered again in `sources` (under
     /// the ids a clean build gives them) and its diagnostics pointing at
     /// them. The entry stays for the next build.
-    pub fn reuse(
+    fn reuse(
         &mut self,
         entity: &Entity,
         key: u64,
@@ -202,7 +160,7 @@ impl DocsMemo {
 
     /// Keeps a site built in this build: `files` are the ids it registered
     /// in `sources`.
-    pub fn record(
+    fn record(
         &mut self,
         source: &DocSource,
         key: u64,
@@ -239,9 +197,50 @@ impl DocsMemo {
     }
 
     /// Drops the entries of entities that are gone (`keep` says which stay).
-    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+    fn retain(&mut self, keep: &dyn Fn(&str) -> bool) {
         self.entries.retain(|entity, _| keep(entity));
     }
+}
+
+/// A build reusing what the builds before it kept: the catalog stage when
+/// no changed path can touch it ([`catalog_unaffected`]; else the parse and
+/// API memos, by content), the docs sites of `docs`. The result is a clean
+/// build's.
+#[allow(clippy::too_many_arguments)]
+fn load(
+    config: Config,
+    sources: SourceDb,
+    config_file: FileId,
+    changed: Option<&[PathBuf]>,
+    catalog: &mut Option<CatalogMemo>,
+    docs: &mut DocsMemo,
+    highlighter: &Highlighter,
+    repos: &Repos,
+) -> Loaded {
+    let kept = catalog
+        .as_ref()
+        .and_then(|memo| catalog_unaffected(memo, changed?, &config).then(|| memo.clone()));
+    let stage = match kept {
+        Some(memo) => memo,
+        None => {
+            // Parses are reused by content, whatever the changed paths;
+            // so are API definition reads.
+            let before = catalog
+                .as_ref()
+                .map(|m| (Arc::clone(&m.parsed), Arc::clone(&m.api_reads)))
+                .unwrap_or_default();
+            let stage = pipeline::catalog_stage(
+                &config,
+                sources,
+                Some(config_file),
+                repos,
+                Some((&before.0, &before.1)),
+            );
+            crate::background::drop_later(catalog.replace(stage.clone()));
+            stage
+        }
+    };
+    pipeline::finish(config, stage, repos, Some(docs), Some(highlighter))
 }
 
 /// The builds of one `serve` session: the first from nothing, each later
@@ -255,7 +254,8 @@ pub struct Session {
     catalog: Option<CatalogMemo>,
     docs: DocsMemo,
     pages: PageMemo,
-    /// Opened once per config: see [`Reuse::highlighter`].
+    /// Opened once per config and kept for the session, so that its cache
+    /// is opened once and never pruned to the sites one rebuild rendered.
     highlighter: Option<(Highlighter, Option<Arc<HighlightCache>>)>,
     /// How repositories are fetched, and the repositories of this config:
     /// their refs are resolved once a session, so that rebuilds read the
@@ -327,16 +327,14 @@ impl Session {
             self.repos = Some(repos);
         }
         let repos = self.repos.as_ref().expect("set above");
-        let loaded = pipeline::load_reusing(
+        let loaded = load(
             config,
             sources,
-            Some(file),
-            Some(Reuse {
-                changed,
-                catalog: &mut self.catalog,
-                docs: &mut self.docs,
-                highlighter,
-            }),
+            file,
+            changed,
+            &mut self.catalog,
+            &mut self.docs,
+            highlighter,
             repos,
         );
         repos.save();
@@ -347,7 +345,7 @@ impl Session {
             let _ = cache.save();
         }
         self.pages.catalog(Arc::clone(&loaded.catalog));
-        let site = render::render_pages(&RenderInput::of(&loaded), Some(&mut self.pages));
+        let site = render::render_pages(&loaded.render_input(), Some(&mut self.pages));
         Ok(Step::Built {
             loaded: Box::new(loaded),
             site,
@@ -440,50 +438,5 @@ pub fn save_views<'a>(
 
 /// The search index of a build, the last step.
 pub fn search_files(loaded: &Loaded) -> Vec<(String, Vec<u8>)> {
-    render::search_files(&RenderInput::of(loaded))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::docs_key;
-    use crate::site::testing::fixture;
-
-    fn key(descriptor: &str) -> u64 {
-        let f = fixture(&[("catalog-info.yaml", descriptor)]);
-        docs_key(&f.catalog.entities[0], &f.sources)
-    }
-
-    fn component(before_annotations: &str, title: &str, techdocs_ref: &str) -> String {
-        format!(
-            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\n{before_annotations}{title}  annotations:\n    backstage.io/techdocs-ref: {techdocs_ref}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
-        )
-    }
-
-    // A descriptor edit keeps the docs site only if nothing
-    // `docs::read::read_one` reads changed.
-    #[test]
-    fn the_docs_key_follows_what_the_docs_read_of_the_entity() {
-        let base = key(&component("", "", "dir:."));
-        assert_eq!(
-            base,
-            key(&component("", "", "dir:.").replace("owner: team-a", "owner: team-b")),
-            "spec fields do not matter to the docs"
-        );
-        // The site name of a site without mkdocs.yml.
-        assert_ne!(base, key(&component("", "  title: Shop\n", "dir:.")));
-        assert_ne!(base, key(&component("", "", "dir:./docs-root")));
-        // Diagnostics about the ref point at where it is written.
-        assert_ne!(
-            base,
-            key(&component(
-                "  description: moved a line down\n",
-                "",
-                "dir:."
-            ))
-        );
-        assert_ne!(
-            base,
-            key(&component("", "", "dir:.").replace("shop", "Shop"))
-        );
-    }
+    render::search_files(&loaded.render_input())
 }

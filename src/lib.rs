@@ -6,6 +6,7 @@
 //! goes through `tree`.
 
 pub mod apidocs;
+pub mod background;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,12 @@
-//! The stages in order: config → crawl → catalog (→ render → output, driven
-//! by the CLI). Each stage is a plain function over plain data; this module
-//! only threads values and diagnostics through them.
+//! The stages in order: config → crawl → catalog → API definitions → docs
+//! (→ render → output, driven by the CLI). Each stage is a plain function
+//! over plain data; this module only threads values and diagnostics
+//! through them.
+//!
+//! `incremental` sits above this module: it keeps stage results between
+//! the builds of a `serve` session and calls [`catalog_stage`] and
+//! [`docs_stage`] with what it kept (the parse and API memos of the
+//! stages, a [`SiteMemo`]). Nothing here imports it.
 
 use std::path::{Path, PathBuf};
 
@@ -15,14 +21,15 @@ use crate::forge;
 use std::sync::Arc;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::docs::read::DocSource;
 use crate::docs::{
     self,
     build::DocSite,
     highlight::{HighlightCache, Highlighter},
     sanitize::{SanitizeOptions, Sanitizer},
 };
-use crate::incremental::{self, CatalogMemo, DocsMemo};
-use crate::model::parse_ref;
+use crate::model::{Entity, parse_ref};
+use crate::render::RenderInput;
 use crate::source::{FileId, SourceDb, SourceFile};
 use crate::tree::Trees;
 
@@ -43,6 +50,20 @@ pub struct Loaded {
     pub roots: Vec<std::path::PathBuf>,
     /// `--locked` could not be honoured: nothing may be published (exit 2).
     pub fatal: Option<String>,
+}
+
+impl Loaded {
+    /// Everything a loaded build renders.
+    pub fn render_input(&self) -> RenderInput<'_> {
+        RenderInput {
+            catalog: &self.catalog,
+            apis: &self.apis,
+            sources: &self.sources,
+            diagnostics: &self.diagnostics,
+            config: &self.config,
+            docs: &self.docs,
+        }
+    }
 }
 
 /// A config that could not be used: the run stops (exit code 2).
@@ -136,75 +157,83 @@ pub fn load_with(
     config_file: Option<FileId>,
     repos: &Repos,
 ) -> Loaded {
-    load_reusing(config, sources, config_file, None, repos)
+    let stage = catalog_stage(&config, sources, config_file, repos, None);
+    finish(config, stage, repos, None, None)
 }
 
-/// What a rebuild may take over from the builds before it (`serve`).
-pub struct Reuse<'a> {
-    /// The paths changed since the last build (`None`: unknown).
-    pub changed: Option<&'a [PathBuf]>,
-    /// The catalog of the last build; brought up to date by the build.
-    pub catalog: &'a mut Option<CatalogMemo>,
-    /// Docs sites; brought up to date by the build.
-    pub docs: &'a mut DocsMemo,
-    /// A highlighter that lives as long as the session, so that its cache
-    /// is opened once and never pruned to the sites one rebuild rendered.
-    pub highlighter: &'a Highlighter,
+/// What the crawl, catalog and API definition stages give: everything the
+/// docs stage and the pages need of the catalog, and what the stages read
+/// (for `incremental` to know when they must run again).
+#[derive(Clone)]
+pub struct CatalogStage {
+    /// The files the crawl read (the docs stage adds its own to a copy).
+    pub sources: SourceDb,
+    pub catalog: Arc<Catalog>,
+    /// The API definitions of the catalog, read (a function of it).
+    pub apis: Arc<ApiDocs>,
+    /// What crawling, validating and reading API definitions found.
+    pub diagnostics: Diagnostics,
+    pub trees: Trees,
+    /// Every file the crawl asked for, found or not, and the glob patterns
+    /// of its file locations.
+    pub reads: Vec<PathBuf>,
+    pub globs: Vec<PathBuf>,
+    /// The YAML documents of the files read, for the next crawl.
+    pub parsed: Arc<crawl::ParseMemo>,
+    /// The API definitions read, for the next build.
+    pub api_reads: Arc<apidocs::ReadMemo>,
+    /// `--locked` could not be honoured.
+    pub fatal: Option<String>,
 }
 
-/// [`load`], reusing what `reuse` holds; the result is the same.
-pub fn load_reusing(
-    config: Config,
+/// Crawl, catalog and API definitions. `before` holds the parse and API
+/// memos of an earlier build (files with the same text are not parsed
+/// again, definitions with the same text not read again).
+pub fn catalog_stage(
+    config: &Config,
     mut sources: SourceDb,
     config_file: Option<FileId>,
-    mut reuse: Option<Reuse>,
     repos: &Repos,
+    before: Option<(&crawl::ParseMemo, &apidocs::ReadMemo)>,
+) -> CatalogStage {
+    let mut diagnostics = Diagnostics::new();
+    let (crawled, parsed) = crawl::crawl_reusing(
+        config,
+        config_file,
+        &mut sources,
+        &mut diagnostics,
+        before.map(|b| b.0),
+        repos,
+    );
+    let catalog = catalog::build(crawled.candidates, config, &sources, &mut diagnostics);
+    let (apis, found, api_reads) =
+        apidocs::read_all_reusing(&catalog, &sources, before.map(|b| b.1));
+    diagnostics.extend(found);
+    CatalogStage {
+        sources,
+        catalog: Arc::new(catalog),
+        apis: Arc::new(apis),
+        diagnostics,
+        trees: crawled.trees,
+        reads: crawled.reads,
+        globs: crawled.globs,
+        parsed: Arc::new(parsed),
+        api_reads: Arc::new(api_reads),
+        fatal: crawled.fatal,
+    }
+}
+
+/// The docs stage on top of a catalog stage, and everything assembled.
+/// `memo` keeps sites between builds; `highlighter` is one that outlives
+/// the build (its cache is then the caller's to save).
+pub fn finish(
+    config: Config,
+    stage: CatalogStage,
+    repos: &Repos,
+    memo: Option<&mut dyn SiteMemo>,
+    highlighter: Option<&Highlighter>,
 ) -> Loaded {
-    let kept = reuse.as_ref().and_then(|r| {
-        let memo = r.catalog.as_ref()?;
-        incremental::catalog_unaffected(memo, r.changed?, &config).then(|| memo.clone())
-    });
-    let memo = match kept {
-        Some(memo) => memo,
-        None => {
-            let mut diagnostics = Diagnostics::new();
-            // Parses are reused by content, so whatever the changed paths.
-            // So are API definition reads.
-            let before = reuse.as_ref().map(|r| match r.catalog.as_ref() {
-                Some(memo) => (Arc::clone(&memo.parsed), Arc::clone(&memo.api_reads)),
-                None => Default::default(),
-            });
-            let (crawled, parsed) = crawl::crawl_reusing(
-                &config,
-                config_file,
-                &mut sources,
-                &mut diagnostics,
-                before.as_ref().map(|b| &*b.0),
-                repos,
-            );
-            let catalog = catalog::build(crawled.candidates, &config, &sources, &mut diagnostics);
-            let (apis, found, api_reads) =
-                apidocs::read_all_reusing(&catalog, &sources, before.as_ref().map(|b| &*b.1));
-            diagnostics.extend(found);
-            let memo = CatalogMemo {
-                sources,
-                catalog: Arc::new(catalog),
-                apis: Arc::new(apis),
-                diagnostics,
-                trees: crawled.trees,
-                fatal: crawled.fatal,
-                reads: crawled.reads,
-                globs: crawled.globs,
-                parsed: Arc::new(parsed),
-                api_reads: Arc::new(api_reads),
-            };
-            if let Some(r) = &mut reuse {
-                drop_later(r.catalog.replace(memo.clone()));
-            }
-            memo
-        }
-    };
-    let CatalogMemo {
+    let CatalogStage {
         mut sources,
         catalog,
         apis,
@@ -212,15 +241,16 @@ pub fn load_reusing(
         mut trees,
         fatal,
         ..
-    } = memo;
-    let docs = load_docs(
+    } = stage;
+    let docs = docs_stage(
         &config,
         &catalog,
         &mut trees,
         &mut sources,
         &mut diagnostics,
-        reuse,
         repos,
+        memo,
+        highlighter,
     );
     diagnostics.sort();
     Loaded {
@@ -235,6 +265,30 @@ pub fn load_reusing(
     }
 }
 
+/// What the docs stage asks of a memo of docs sites (`incremental`'s
+/// `DocsMemo`): a site built before, if what it depends on is unchanged
+/// (`key`: [`crate::docs::read::docs_key`]; its files are registered again
+/// in `sources`), and to keep the sites built now.
+pub trait SiteMemo {
+    fn reuse(
+        &mut self,
+        entity: &Entity,
+        key: u64,
+        sources: &mut SourceDb,
+    ) -> Option<(Arc<DocSite>, Vec<Diagnostic>)>;
+    fn record(
+        &mut self,
+        source: &DocSource,
+        key: u64,
+        files: std::ops::Range<u32>,
+        site: &Arc<DocSite>,
+        diagnostics: &Diagnostics,
+        sources: &SourceDb,
+    );
+    /// Forgets the sites of entities `keep` says are gone.
+    fn retain(&mut self, keep: &dyn Fn(&str) -> bool);
+}
+
 /// A docs site read in this build, beside its `DocSource`.
 struct Fresh {
     /// What reading it found.
@@ -244,26 +298,23 @@ struct Fresh {
     key: u64,
 }
 
-/// The docs stage: read every entity's docs (or take them from `reuse`),
+/// The docs stage: read every entity's docs (or take them from `memo`),
 /// render them, keep the highlight cache for the next build.
 #[allow(clippy::too_many_arguments)]
-fn load_docs(
+pub fn docs_stage(
     config: &Config,
     catalog: &Catalog,
     trees: &mut Trees,
     sources: &mut SourceDb,
     diagnostics: &mut Diagnostics,
-    reuse: Option<Reuse>,
     repos: &Repos,
+    mut memo: Option<&mut dyn SiteMemo>,
+    shared: Option<&Highlighter>,
 ) -> Vec<Arc<DocSite>> {
     check_techdocs_entity(catalog, diagnostics);
     let unfetched = open_docs_repositories(catalog, trees, repos, diagnostics);
     let trees = &*trees;
     let display_base = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let (mut memo, shared) = match reuse {
-        Some(r) => (Some(r.docs), Some(r.highlighter)),
-        None => (None, None),
-    };
     // In catalog order, as a clean build registers their files: a reused
     // site (`Ok`) or the index of one read now (`Err`).
     let mut slots: Vec<Result<Arc<DocSite>, usize>> = Vec::new();
@@ -277,7 +328,7 @@ fn load_docs(
         if unfetched.contains(entity.entity_ref.canonical()) {
             continue;
         }
-        let key = incremental::docs_key(entity, sources);
+        let key = docs::read::docs_key(entity, sources);
         if let Some(memo) = memo.as_deref_mut()
             && let Some((site, found)) = memo.reuse(entity, key, sources)
         {
@@ -303,7 +354,7 @@ fn load_docs(
         }
     }
     if let Some(memo) = memo.as_deref_mut() {
-        memo.retain(|entity| catalog.get(entity).is_some());
+        memo.retain(&|entity| catalog.get(entity).is_some());
     }
     let built = if fresh.is_empty() {
         Vec::new()
@@ -417,24 +468,6 @@ fn open_docs_repositories(
 }
 
 const TECHDOCS_REF: &str = "backstage.io/techdocs-ref";
-
-/// Drops `value` on another thread: freeing a whole catalog takes
-/// milliseconds that a `serve` rebuild should not wait for. The thread
-/// lives as long as the process (see `serve::search_worker` for why not
-/// one thread per call).
-pub fn drop_later<T: Send + 'static>(value: T) {
-    type Garbage = Box<dyn Send>;
-    static DROPPER: std::sync::OnceLock<std::sync::mpsc::Sender<Garbage>> =
-        std::sync::OnceLock::new();
-    let dropper = DROPPER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
-        std::thread::spawn(move || rx.into_iter().for_each(drop));
-        tx
-    });
-    // The thread never ends, so sending cannot fail; if it did, the value
-    // would be dropped here, which is only slower.
-    let _ = dropper.send(Box::new(value));
-}
 
 /// `backstage.io/techdocs-entity` must name an entity of the catalog.
 fn check_techdocs_entity(catalog: &Catalog, diagnostics: &mut Diagnostics) {

@@ -67,6 +67,29 @@ pub fn read_all(
     out
 }
 
+/// What an entity's docs depend on outside the docs root: what
+/// `docs::read::read_one` reads of the entity. That is its ref, its
+/// descriptor's path (the base of `dir:` refs), its techdocs-ref and where
+/// it is written (diagnostics point there, or at the entity's document),
+/// and its display name (the site name when mkdocs.yml is missing). Other
+/// edits of the descriptor, a description say, keep the site. (A `url:`
+/// ref's repository is resolved once per `serve` session, the only user of
+/// the key, so its commit cannot change under it.)
+pub fn docs_key(entity: &Entity, sources: &SourceDb) -> u64 {
+    let r = &entity.entity_ref;
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (&r.kind, &r.namespace, &r.name).hash(&mut h);
+    sources.get(entity.origin.file).path.hash(&mut h);
+    entity.origin.span.hash(&mut h);
+    entity.annotation(TECHDOCS_REF).hash(&mut h);
+    annotation_span(entity, TECHDOCS_REF).hash(&mut h);
+    entity.display_name().hash(&mut h);
+    h.finish()
+}
+
+const TECHDOCS_REF: &str = "backstage.io/techdocs-ref";
+
 /// Fills `page_updated` of every docs page whose file is committed in a
 /// repository: a git tree's own, or a local checkout inside the roots.
 pub fn date_pages(docs: &mut [DocSource], trees: &Trees, db: &SourceDb) {
@@ -544,5 +567,46 @@ mod tests {
         assert_eq!(find_config(&trees, &root), Some(root.join("mkdocs.yml")));
         std::fs::write(root.join("mkdocs.yaml"), "site_name: b\n").unwrap();
         assert_eq!(find_config(&trees, &root), Some(root.join("mkdocs.yaml")));
+    }
+
+    use crate::site::testing::fixture;
+
+    fn key(descriptor: &str) -> u64 {
+        let f = fixture(&[("catalog-info.yaml", descriptor)]);
+        docs_key(&f.catalog.entities[0], &f.sources)
+    }
+
+    fn component(before_annotations: &str, title: &str, techdocs_ref: &str) -> String {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\n{before_annotations}{title}  annotations:\n    backstage.io/techdocs-ref: {techdocs_ref}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+        )
+    }
+
+    // A descriptor edit keeps the docs site only if nothing
+    // `docs::read::read_one` reads changed.
+    #[test]
+    fn the_docs_key_follows_what_the_docs_read_of_the_entity() {
+        let base = key(&component("", "", "dir:."));
+        assert_eq!(
+            base,
+            key(&component("", "", "dir:.").replace("owner: team-a", "owner: team-b")),
+            "spec fields do not matter to the docs"
+        );
+        // The site name of a site without mkdocs.yml.
+        assert_ne!(base, key(&component("", "  title: Shop\n", "dir:.")));
+        assert_ne!(base, key(&component("", "", "dir:./docs-root")));
+        // Diagnostics about the ref point at where it is written.
+        assert_ne!(
+            base,
+            key(&component(
+                "  description: moved a line down\n",
+                "",
+                "dir:."
+            ))
+        );
+        assert_ne!(
+            base,
+            key(&component("", "", "dir:.").replace("shop", "Shop"))
+        );
     }
 }

@@ -53,20 +53,6 @@ pub struct RenderInput<'a> {
     pub docs: &'a [Arc<DocSite>],
 }
 
-impl<'a> RenderInput<'a> {
-    /// Everything a loaded build renders.
-    pub fn of(loaded: &'a crate::pipeline::Loaded) -> RenderInput<'a> {
-        RenderInput {
-            catalog: &loaded.catalog,
-            apis: &loaded.apis,
-            sources: &loaded.sources,
-            diagnostics: &loaded.diagnostics,
-            config: &loaded.config,
-            docs: &loaded.docs,
-        }
-    }
-}
-
 /// Renders the whole portal. Err only for fatal problems (a theme override
 /// folder that cannot be read or a template that fails to parse/render —
 /// the error names the template file and, for render errors, the page URL).
@@ -145,7 +131,7 @@ pub fn render_pages(input: &RenderInput, memo: Option<&mut PageMemo>) -> Result<
         memo.reused = reused;
         // What the memo held goes on another thread (a whole catalog may
         // be freed with it).
-        crate::pipeline::drop_later((
+        crate::background::drop_later((
             std::mem::replace(&mut memo.pages, kept),
             std::mem::replace(&mut memo.catalog_files, catalog_files),
             memo.last.replace(now),
