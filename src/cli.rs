@@ -213,7 +213,7 @@ fn build(
         return Ok((2, None));
     };
     config.cache_dir = cache_dir.map(Path::to_path_buf);
-    let repos = match pipeline::repos_for(&config, args.fetch()) {
+    let mut repos = match pipeline::repos_for(&config, args.fetch()) {
         Ok(repos) => repos,
         Err(why) => {
             eprintln!("error: {why}");
@@ -222,6 +222,12 @@ fn build(
     };
     let lock_path = config.root.join(crate::crawl::lock::FILE_NAME);
     let bar = progress(format);
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        repos.on_progress(move |done, of| {
+            bar.set_message(format!("reading repositories: {done} of {of}"));
+        });
+    }
     if let Some(bar) = &bar {
         bar.set_message("reading the catalog");
     }

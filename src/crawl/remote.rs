@@ -221,7 +221,6 @@ pub struct Stats {
 
 /// The repositories of one build (or of one `serve` session: refs are
 /// then resolved once, and rebuilds read the same commits).
-#[derive(Debug)]
 pub struct Repos {
     settings: Settings,
     /// (identity, ref as asked) → what it resolved to.
@@ -229,7 +228,11 @@ pub struct Repos {
     /// Mount path → tree: one tree per (repository, ref, commit).
     trees: Mutex<BTreeMap<PathBuf, Arc<GitTree>>>,
     notices: Mutex<Vec<(String, Notice)>>,
-    stats: Mutex<Stats>,
+    /// Identity → how its refs were answered (the worst, when a
+    /// repository was asked at several refs).
+    outcomes: Mutex<BTreeMap<String, How>>,
+    /// Called as repositories are done: (done, of).
+    progress: Option<Box<dyn Fn(usize, usize) + Send + Sync>>,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +245,15 @@ struct Resolved {
     git_dir: PathBuf,
 }
 
+impl std::fmt::Debug for Repos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repos")
+            .field("settings", &self.settings)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Repos {
     pub fn new(settings: Settings) -> Repos {
         Repos {
@@ -249,7 +261,8 @@ impl Repos {
             resolved: Mutex::new(HashMap::new()),
             trees: Mutex::new(BTreeMap::new()),
             notices: Mutex::new(Vec::new()),
-            stats: Mutex::new(Stats::default()),
+            outcomes: Mutex::new(BTreeMap::new()),
+            progress: None,
         }
     }
 
@@ -257,8 +270,29 @@ impl Repos {
         &self.settings
     }
 
+    /// Repositories by how this build answered them.
     pub fn stats(&self) -> Stats {
-        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+        let mut stats = Stats::default();
+        for how in self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            match how {
+                How::Fetched => stats.fetched += 1,
+                How::Current => stats.current += 1,
+                How::Cached => stats.cached += 1,
+                How::Failed => stats.failed += 1,
+            }
+        }
+        stats
+    }
+
+    /// Reports progress while repositories are fetched (a terminal's
+    /// spinner): `done` of `of` in the current batch.
+    pub fn on_progress(&mut self, report: impl Fn(usize, usize) + Send + Sync + 'static) {
+        self.progress = Some(Box::new(report));
     }
 
     /// Notices of repositories built from an older commit, drained (each
@@ -314,14 +348,10 @@ impl Repos {
                 Err(_) => run(),
             };
             let mut resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
-            let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+            let mut outcomes = self.outcomes.lock().unwrap_or_else(|e| e.into_inner());
             for (identity, request, asks, outcome) in done {
-                match &outcome.how {
-                    How::Fetched => stats.fetched += 1,
-                    How::Current => stats.current += 1,
-                    How::Cached => stats.cached += 1,
-                    How::Failed => stats.failed += 1,
-                }
+                let how = outcomes.entry(identity.clone()).or_insert(outcome.how);
+                *how = (*how).max(outcome.how);
                 if let Some(notice) = outcome.notice {
                     self.notices
                         .lock()
@@ -433,11 +463,11 @@ type Ask = Vec<(String, String)>;
 /// ref it names (none for a commit id), the object it points at.
 type Picked = Result<(String, Option<String>, Oid), Problem>;
 
-/// How a repository's refs were answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a repository's refs were answered, from the best to the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum How {
-    Fetched,
     Current,
+    Fetched,
     Cached,
     Failed,
 }
