@@ -800,6 +800,41 @@ fn failures_are_contained() {
     let portal = org.load();
     assert!(portal.has("component:default/worker"), "{}", portal.dump());
     assert!(portal.diagnostics().is_empty(), "{}", portal.dump());
+    // A repository without the descriptor a `git` location asks for.
+    let empty = Repo::with_files(
+        &org.root().join("work/empty"),
+        &[("README.md", "# Empty\n")],
+    );
+    org.forge.publish("acme", "empty", &empty);
+    org.config(
+        "    - type: file\n      target: local.yaml\n    - type: git\n      target: https://github.com/acme/empty.git\n    - type: url\n      target: https://github.com/acme/empty/tree/main/\n",
+        "",
+    );
+    let portal = org.load();
+    assert!(portal.has("component:default/local"));
+    assert_eq!(
+        portal.with_code(Code::FileNotFound).len(),
+        1,
+        "{}",
+        portal.dump()
+    );
+    assert_eq!(
+        portal.with_code(Code::LocationGlobNoMatch).len(),
+        1,
+        "{}",
+        portal.dump()
+    );
+    org.url_location();
+    std::fs::write(
+        org.portal().join("backlot.yaml"),
+        std::fs::read_to_string(org.portal().join("backlot.yaml"))
+            .unwrap()
+            .replace(
+                "  locations:\n",
+                "  locations:\n    - type: file\n      target: local.yaml\n",
+            ),
+    )
+    .unwrap();
     // No cache and no remote: an error naming the repository, and the
     // local entity is there.
     std::fs::remove_dir_all(org.cache()).unwrap();
@@ -920,6 +955,50 @@ fn a_token_opens_a_private_repository_and_is_never_printed() {
     seen.push_str(&all_text(&org.root().join("site")));
     seen.push_str(&std::fs::read_to_string(org.portal().join("backlot.lock")).unwrap());
     assert!(!seen.contains(token), "the token leaked");
+}
+
+// Without a configured token, git's credential helpers are asked, as git
+// asks them.
+#[test]
+fn git_credential_helpers_are_asked() {
+    let org = Org::new();
+    let token = "helper-token-0123456789";
+    let server = GitHttpServer::start(
+        &org.forge.root,
+        ServerOptions {
+            token: Some(token.to_string()),
+            ..Default::default()
+        },
+    );
+    served_config(&org, &server, "");
+    let text = std::fs::read_to_string(org.portal().join("backlot.yaml")).unwrap();
+    let without_auth = text.split("  auth:").next().unwrap().to_string();
+    std::fs::write(org.portal().join("backlot.yaml"), without_auth).unwrap();
+    // libgit2 reads the user's configuration from $HOME/.gitconfig.
+    let home = org.root().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let gitconfig = home.join(".gitconfig");
+    std::fs::write(
+        &gitconfig,
+        format!(
+            "[credential]\n\thelper = \"!f() {{ echo username=ci; echo password={token}; }}; f\"\n"
+        ),
+    )
+    .unwrap();
+    let out = backlot(&org.portal())
+        .args(["build", "--out", "../site"])
+        .env("HOME", &home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(token));
+    assert!(
+        org.root()
+            .join("site/catalog/default/component/worker/index.html")
+            .exists()
+    );
 }
 
 // A token written into a URL is never printed either.
