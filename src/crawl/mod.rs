@@ -406,10 +406,11 @@ fn location_of(path: &Path, trees: &Trees) -> (String, Vec<(&'static str, String
     let rel = tree.relative(path).unwrap_or_default();
     let origin = &tree.origin;
     let Some(repo) = &origin.forge else {
-        return (
-            format!("git:{}#{}:{rel}", origin.url, origin.git_ref),
-            Vec::new(),
-        );
+        let git_ref = origin
+            .git_ref
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&origin.git_ref);
+        return (format!("git:{}#{git_ref}:{rel}", origin.url), Vec::new());
     };
     let view = repo.file_url(&origin.git_ref, &rel);
     let folder = rel.rsplit_once('/').map_or("", |(dir, _)| dir);

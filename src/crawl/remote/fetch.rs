@@ -484,7 +484,7 @@ fn resolve_online(
     request: &RepoRequest,
     asks: &[Vec<(String, String)>],
 ) -> Result<(Found, How), Problem> {
-    let url = settings.fetch_url(&fetch_source(request));
+    let url = settings.fetch_url(&request.url);
     let mut remote = repo
         .remote_anonymous(&url)
         .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
@@ -628,7 +628,7 @@ fn resolve_locked(
                 kind: ProblemKind::Missing,
             });
         }
-        let url = settings.fetch_url(&fetch_source(request));
+        let url = settings.fetch_url(&request.url);
         let mut remote = repo
             .remote_anonymous(&url)
             .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
@@ -813,15 +813,6 @@ fn tracking_refspec(full: &str) -> String {
 
 fn short(oid: Oid) -> String {
     oid.to_string()[..12].to_string()
-}
-
-/// What to fetch: the forge's clone URL (without credentials, which come
-/// from the callback), else the URL as written.
-fn fetch_source(request: &RepoRequest) -> String {
-    match &request.forge {
-        Some(repo) => repo.clone_url(),
-        None => request.url.clone(),
-    }
 }
 
 fn proxy() -> git2::ProxyOptions<'static> {

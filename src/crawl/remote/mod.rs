@@ -159,8 +159,10 @@ fn token_user(kind: ForgeKind) -> &'static str {
 /// A repository and where in it, as a location asks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RepoRequest {
-    /// The clone URL or local path as written (it may hold credentials;
-    /// it is never printed unredacted).
+    /// What to fetch: the clone URL or local path as the location wrote it
+    /// (a `url` location's forge clone URL), so that a `git` location's
+    /// `ssh://` or `git@host:` URL is fetched over SSH even on a forge. It
+    /// may hold credentials; it is never printed unredacted.
     pub url: String,
     /// The repository on its forge, when the URL is a known forge's.
     pub forge: Option<forge::Repo>,
