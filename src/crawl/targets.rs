@@ -177,8 +177,11 @@ pub(super) fn seed(
             Ok(canonical) if canonical.is_dir() => {
                 let found = out
                     .trees
-                    .find_descriptors(&canonical, &config.catalog.descriptor_names)
-                    .paths;
+                    .find_descriptors(&canonical, &config.catalog.descriptor_names);
+                if found.truncated {
+                    diags.push(search_stopped(&location.target, Some(location.span)));
+                }
+                let found = found.paths;
                 if found.is_empty() {
                     diags.push(
                         Diagnostic::new(
@@ -491,17 +494,7 @@ pub(super) fn expand_in_tree(
         }
         let found = trees.find_descriptors(path, descriptor_names);
         if found.truncated {
-            diags.push(with_entity(
-                Diagnostic::new(
-                    Code::LocationGlobNoMatch,
-                    format!(
-                        "{written}: the search for descriptors stopped after {} entries",
-                        tree::MAX_WALK_ENTRIES
-                    ),
-                )
-                .at_opt(at)
-                .help("point the location at the descriptor file itself"),
-            ));
+            diags.push(with_entity(search_stopped(written, at)));
         }
         if found.paths.is_empty() && !optional {
             diags.push(with_entity(
@@ -552,4 +545,18 @@ pub(super) fn open_target(
         descriptor_names,
         diags,
     )
+}
+
+/// A descriptor search that stopped at its limits.
+fn search_stopped(written: &str, at: Option<Span>) -> Diagnostic {
+    Diagnostic::new(
+        Code::LocationGlobNoMatch,
+        format!(
+            "{written}: the search for descriptors stopped after {} entries or {} nested folders; what lies beyond was not searched",
+            tree::MAX_WALK_ENTRIES,
+            tree::MAX_WALK_DEPTH
+        ),
+    )
+    .at_opt(at)
+    .help("point the location at the descriptor files themselves, or at a smaller folder")
 }

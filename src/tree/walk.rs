@@ -22,6 +22,11 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target"];
 /// cannot stall a build. Past it the walk stops and says so.
 pub const MAX_WALK_ENTRIES: usize = 1_000_000;
 
+/// Folder depth the descriptor search goes to: a git tree has no path
+/// length limit, and a hostile one nested a million deep must not
+/// exhaust the stack.
+pub const MAX_DEPTH: usize = 256;
+
 /// What a walk found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Walked {
@@ -56,6 +61,16 @@ pub(super) fn split_glob(pattern: &Path) -> (PathBuf, Vec<String>) {
 /// The literal folder a glob pattern walks.
 pub fn glob_base(pattern: &Path) -> PathBuf {
     split_glob(pattern).0
+}
+
+/// The state of one descriptor search.
+struct Descent<'a> {
+    names: &'a [String],
+    /// The `.gitignore` matchers of the folders above.
+    ignores: Vec<Gitignore>,
+    /// Entries left to look at.
+    budget: usize,
+    found: &'a mut Walked,
 }
 
 impl Trees {
@@ -145,46 +160,41 @@ impl Trees {
         let Ok((resolved, Kind::Dir)) = self.resolve(root) else {
             return found;
         };
-        let mut budget = MAX_WALK_ENTRIES;
-        self.descend(
-            root,
-            &resolved,
+        let mut walk = Descent {
             names,
-            &mut Vec::new(),
-            &mut budget,
-            &mut found,
-        );
+            ignores: Vec::new(),
+            budget: MAX_WALK_ENTRIES,
+            found: &mut found,
+        };
+        self.descend(root, &resolved, 0, &mut walk);
         found.paths.sort();
         found
     }
 
-    /// One folder of [`Trees::find_descriptors`]: `ignores` holds the
-    /// `.gitignore` matchers of the folders above.
-    fn descend(
-        &self,
-        asked: &Path,
-        resolved: &Path,
-        names: &[String],
-        ignores: &mut Vec<Gitignore>,
-        budget: &mut usize,
-        found: &mut Walked,
-    ) {
+    /// One folder of [`Trees::find_descriptors`], `depth` folders below
+    /// its start.
+    fn descend(&self, asked: &Path, resolved: &Path, depth: usize, walk: &mut Descent) {
+        if depth > MAX_DEPTH {
+            walk.found.truncated = true;
+            return;
+        }
         let entries = self.entries(resolved);
         let own = entries
             .iter()
             .any(|e| e.name == ".gitignore" && e.kind == EntryKind::File)
             .then(|| self.gitignore(asked, &resolved.join(".gitignore")));
         let pushed = own.is_some();
-        ignores.extend(own);
+        walk.ignores.extend(own);
         for entry in entries {
-            if *budget == 0 {
-                found.truncated = true;
+            if walk.budget == 0 {
+                walk.found.truncated = true;
                 break;
             }
-            *budget -= 1;
+            walk.budget -= 1;
             let path = asked.join(&entry.name);
             let is_dir = entry.kind == EntryKind::Dir;
-            if ignores
+            if walk
+                .ignores
                 .iter()
                 .any(|gi| gi.matched(&path, is_dir).is_ignore())
             {
@@ -193,14 +203,14 @@ impl Trees {
             if is_dir {
                 if !SKIPPED_DIRS.contains(&entry.name.as_str()) {
                     let next = resolved.join(&entry.name);
-                    self.descend(&path, &next, names, ignores, budget, found);
+                    self.descend(&path, &next, depth + 1, walk);
                 }
-            } else if names.contains(&entry.name) {
-                found.paths.push(path);
+            } else if walk.names.contains(&entry.name) {
+                walk.found.paths.push(path);
             }
         }
         if pushed {
-            ignores.pop();
+            walk.ignores.pop();
         }
     }
 
@@ -279,6 +289,19 @@ mod tests {
         let braces = trees.expand_glob(&root.join("g/{a,b}.*")).unwrap().paths;
         assert_eq!(braces.len(), 3);
         assert!(trees.expand_glob(&root.join("g/[.yaml")).is_err());
+    }
+
+    // A git tree may nest folders without limit; the search stops.
+    #[test]
+    fn descriptor_search_stops_at_a_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        let deep: PathBuf = (0..MAX_DEPTH + 5).map(|_| "d").collect();
+        touch(&root.join(&deep).join("catalog-info.yaml"), "");
+        touch(&root.join("catalog-info.yaml"), "");
+        let found = trees(&root).find_descriptors(&root, &["catalog-info.yaml".to_string()]);
+        assert_eq!(found.paths, [root.join("catalog-info.yaml")]);
+        assert!(found.truncated);
     }
 
     #[cfg(unix)]
