@@ -58,11 +58,6 @@ pub(super) fn split_glob(pattern: &Path) -> (PathBuf, Vec<String>) {
     (base, rest)
 }
 
-/// The literal folder a glob pattern walks.
-pub fn glob_base(pattern: &Path) -> PathBuf {
-    split_glob(pattern).0
-}
-
 /// The state of one descriptor search.
 struct Descent<'a> {
     names: &'a [String],
