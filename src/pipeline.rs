@@ -432,12 +432,7 @@ fn open_docs_repositories(
         };
         // Unknown shapes are the docs reader's to report.
         if let Ok(parsed) = forge::parse(url, &repos.settings().forges) {
-            let request = RepoRequest {
-                url: parsed.repo.clone_url(),
-                candidates: parsed.candidates(),
-                forge: Some(parsed.repo),
-            };
-            wanted.push((e, request));
+            wanted.push((e, RepoRequest::of(parsed)));
         }
     }
     if wanted.is_empty() {

@@ -50,6 +50,24 @@ pub(super) struct RepoTarget {
     pub entity: Option<String>,
 }
 
+impl RepoTarget {
+    /// What a forge URL target stands for.
+    fn of_url(
+        url: forge::ForgeUrl,
+        base: Request,
+        written: &str,
+        entity: Option<String>,
+    ) -> Pending {
+        Pending::Repo(RepoTarget {
+            folder: url.folder,
+            request: RepoRequest::of(url),
+            base,
+            written: forge::redact(written),
+            entity,
+        })
+    }
+}
+
 /// Turns one config location into what to read, and (when backlot.yaml is
 /// registered) the Location entity Backstage generates for it.
 pub(super) fn seed(
@@ -105,17 +123,7 @@ pub(super) fn seed(
     let mut queue = Vec::new();
     match location.location_type {
         LocationType::Url => match forge::parse(location.target.trim(), cx.forges) {
-            Ok(url) => queue.push(Pending::Repo(RepoTarget {
-                request: RepoRequest {
-                    url: url.repo.clone_url(),
-                    candidates: url.candidates(),
-                    forge: Some(url.repo),
-                },
-                folder: url.folder,
-                base,
-                written: forge::redact(&location.target),
-                entity: None,
-            })),
+            Ok(url) => queue.push(RepoTarget::of_url(url, base, &location.target, None)),
             Err(e) => diags.push(
                 Diagnostic::new(Code::RepoUnknownUrl, e.message())
                     .at(location.span)
@@ -285,17 +293,7 @@ pub(super) fn location_targets(
                 out.extend(file_target(target, node, file, display_base, base, cx, &entity, diags))
             }
             ("url", _) if target.contains("://") => match forge::parse(target.trim(), cx.forges) {
-                Ok(url) => out.push(Pending::Repo(RepoTarget {
-                    request: RepoRequest {
-                        url: url.repo.clone_url(),
-                        candidates: url.candidates(),
-                        forge: Some(url.repo),
-                    },
-                    folder: url.folder,
-                    base,
-                    written: forge::redact(target),
-                    entity: Some(entity.clone()),
-                })),
+                Ok(url) => out.push(RepoTarget::of_url(url, base, target, Some(entity.clone()))),
                 Err(e) => diags.push(
                     problem(Code::RepoUnknownUrl, e.message(), node.span).help(e.help()),
                 ),

@@ -1023,13 +1023,12 @@ fn credentials_in_urls_are_redacted() {
     }
 }
 
-// A fetch killed midway (the server stops sending the pack; the build is
-// killed) leaves a cache the next build uses without trouble.
-#[test]
-fn a_fetch_killed_midway_is_followed_by_a_good_build() {
+/// An organisation whose payments repository holds a file large enough
+/// for its pack to stall, behind a server that stops sending packs after
+/// 16 KiB; `extra` goes into the `git:` settings.
+fn stalled_server(extra: &str) -> (Org, GitHttpServer) {
     let org = Org::new();
-    let big = incompressible(400_000);
-    org.payments.write("big.txt", &big);
+    org.payments.write("big.txt", &incompressible(400_000));
     org.payments.commit("big");
     org.payments.push(&org.bare("payments"), "main");
     let stalled = GitHttpServer::start(
@@ -1039,7 +1038,15 @@ fn a_fetch_killed_midway_is_followed_by_a_good_build() {
             ..Default::default()
         },
     );
-    served_config(&org, &stalled, "");
+    served_config(&org, &stalled, extra);
+    (org, stalled)
+}
+
+// A fetch killed midway (the server stops sending the pack; the build is
+// killed) leaves a cache the next build uses without trouble.
+#[test]
+fn a_fetch_killed_midway_is_followed_by_a_good_build() {
+    let (org, stalled) = stalled_server("");
     let mut cmd = backlot(&org.portal());
     cmd.args(["build", "--out", "../site"]);
     let mut running = Running::spawn(cmd);
@@ -1078,19 +1085,7 @@ fn a_fetch_killed_midway_is_followed_by_a_good_build() {
 // A remote that never answers costs `git.timeout`, not the build.
 #[test]
 fn a_stalled_remote_is_given_up_after_the_timeout() {
-    let org = Org::new();
-    let big = incompressible(400_000);
-    org.payments.write("big.txt", &big);
-    org.payments.commit("big");
-    org.payments.push(&org.bare("payments"), "main");
-    let stalled = GitHttpServer::start(
-        &org.forge.root,
-        ServerOptions {
-            stall_after: Some(16 * 1024),
-            ..Default::default()
-        },
-    );
-    served_config(&org, &stalled, "  timeout: 2\n");
+    let (org, stalled) = stalled_server("  timeout: 2\n");
     let started = std::time::Instant::now();
     let out = org.run(&["build", "--out", "../site"]);
     assert!(

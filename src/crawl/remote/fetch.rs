@@ -534,14 +534,8 @@ fn resolve_online(
     refspecs.dedup();
     let fetched = !refspecs.is_empty();
     if fetched {
-        let mut options = FetchOptions::new();
-        options
-            .remote_callbacks(callbacks(settings))
-            .proxy_options(proxy())
-            .download_tags(AutotagOption::None)
-            .update_fetchhead(false);
         remote
-            .fetch(&refspecs, Some(&mut options), Some("backlot: fetch"))
+            .fetch(&refspecs, Some(&mut fetch_options(settings)), Some("backlot: fetch"))
             .map_err(|e| {
                 if e.class() == git2::ErrorClass::Callback || e.code() == git2::ErrorCode::User {
                     Problem {
@@ -648,15 +642,10 @@ fn resolve_locked(
             if refspecs.is_empty() {
                 continue;
             }
-            let mut options = FetchOptions::new();
-            options
-                .remote_callbacks(callbacks(settings))
-                .proxy_options(proxy())
-                .download_tags(AutotagOption::None)
-                .update_fetchhead(false);
             // A named ref that moved on, or is gone, may fail: the second
             // round fetches everything.
-            let _ = remote.fetch(&refspecs, Some(&mut options), Some("backlot: fetch locked"));
+            let options = &mut fetch_options(settings);
+            let _ = remote.fetch(&refspecs, Some(options), Some("backlot: fetch locked"));
             how = How::Fetched;
             if missing
                 .iter()
@@ -813,6 +802,19 @@ fn tracking_refspec(full: &str) -> String {
 
 fn short(oid: Oid) -> String {
     oid.to_string()[..12].to_string()
+}
+
+/// How every fetch runs: the build's credentials and size limit, the
+/// system's proxy settings, only the refspecs asked for (no tags that
+/// come along), no FETCH_HEAD.
+fn fetch_options(settings: &Settings) -> FetchOptions<'static> {
+    let mut options = FetchOptions::new();
+    options
+        .remote_callbacks(callbacks(settings))
+        .proxy_options(proxy())
+        .download_tags(AutotagOption::None)
+        .update_fetchhead(false);
+    options
 }
 
 fn proxy() -> git2::ProxyOptions<'static> {

@@ -172,6 +172,16 @@ pub struct RepoRequest {
 }
 
 impl RepoRequest {
+    /// The repository a forge URL names, at the (ref, path) readings of
+    /// the URL.
+    pub fn of(url: forge::ForgeUrl) -> RepoRequest {
+        RepoRequest {
+            url: url.repo.clone_url(),
+            candidates: url.candidates(),
+            forge: Some(url.repo),
+        }
+    }
+
     /// Identity: the forge's key, else the URL normalized.
     pub fn identity(&self) -> String {
         match &self.forge {
