@@ -1188,3 +1188,47 @@ fn the_summary_counts_repositories() {
         .collect();
     assert!(!json.is_empty());
 }
+
+// `serve` reads repositories too; a rebuild after an edit does not ask
+// the remote again (refs are resolved once a session).
+#[test]
+fn serve_builds_from_repositories_and_asks_the_remote_once() {
+    let org = Org::new();
+    let server = GitHttpServer::start(&org.forge.root, ServerOptions::default());
+    served_config(&org, &server, "");
+    let text = std::fs::read_to_string(org.portal().join("backlot.yaml")).unwrap();
+    std::fs::write(
+        org.portal().join("backlot.yaml"),
+        text.replace(
+            "  locations:\n",
+            "  locations:\n    - type: file\n      target: local.yaml\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(org.portal().join("local.yaml"), component("local")).unwrap();
+    let served = crate::support::serve(&org.portal());
+    let (status, body) =
+        crate::support::http_get(&served.addr, "/catalog/default/component/worker/");
+    assert_eq!(status, 200, "{body}");
+    let asked = server.requests().len();
+    assert!(asked > 0);
+    std::fs::write(
+        org.portal().join("local.yaml"),
+        component("local").replace("lifecycle: production", "lifecycle: experimental"),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = crate::support::http_get(&served.addr, "/catalog/default/component/local/");
+        if body.contains("experimental") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never rebuilt");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        server.requests().len(),
+        asked,
+        "the rebuild asked the remote"
+    );
+}
