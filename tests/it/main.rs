@@ -14,6 +14,7 @@ mod conformance;
 mod docs;
 mod incremental;
 mod last_updated;
+mod migrate;
 mod search;
 mod serve;
 mod site;
