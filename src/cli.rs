@@ -41,11 +41,18 @@ pub enum Command {
     Check(CommonArgs),
     /// Build, then serve the portal on 127.0.0.1.
     Serve(ServeArgs),
-    /// Write a starter backlot.yaml and catalog-info.yaml.
+    /// Write a starter backlot.yaml and catalog-info.yaml, or, with
+    /// --from-backstage, a backlot.yaml made from a Backstage app-config.
     Init {
         /// Folder to initialise (created if missing).
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// A Backstage app-config.yaml to carry over (repeat for overrides
+        /// such as app-config.production.yaml: later files win, as with
+        /// Backstage's --config). Writes only backlot.yaml, and lists what
+        /// could not be carried over.
+        #[arg(long = "from-backstage", value_name = "APP_CONFIG")]
+        from_backstage: Vec<PathBuf>,
     },
 }
 
@@ -129,7 +136,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Check(args) => build(&args, None, None).map(|(code, _)| code),
         Command::Serve(args) => serve_cmd(&args),
-        Command::Init { dir } => init(&dir).map(|()| 0),
+        Command::Init {
+            dir,
+            from_backstage,
+        } if !from_backstage.is_empty() => init_from_backstage(&dir, &from_backstage),
+        Command::Init { dir, .. } => init(&dir).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -143,12 +154,17 @@ pub fn run(cli: Cli) -> ExitCode {
 fn format_of(args: &CommonArgs) -> Format {
     match args.format {
         OutputFormat::Json => Format::Json,
-        OutputFormat::Human => Format::Human {
-            color: std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-                && std::env::var_os("CI").is_none()
-                && std::env::var("TERM").map_or(true, |t| t != "dumb"),
-        },
+        OutputFormat::Human => human_format(),
+    }
+}
+
+/// Diagnostics for people on stderr, coloured only on a terminal.
+fn human_format() -> Format {
+    Format::Human {
+        color: std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::env::var_os("CI").is_none()
+            && std::env::var("TERM").map_or(true, |t| t != "dumb"),
     }
 }
 
@@ -605,4 +621,98 @@ pub fn init(dir: &Path) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// `backlot init --from-backstage APP_CONFIG... [DIR]`: reads the
+/// app-config files, writes `DIR/backlot.yaml` (never over an existing
+/// file) and lists on stderr what could not be carried over. The
+/// translation itself is `migrate`'s; this does the IO. Exit 0 once
+/// written, 2 when the input is unreadable or not YAML.
+pub fn init_from_backstage(dir: &Path, app_configs: &[PathBuf]) -> Result<u8> {
+    let config = dir.join("backlot.yaml");
+    if config.exists() {
+        bail!(
+            "{} already exists; init never overwrites files",
+            config.display()
+        );
+    }
+    let mut inputs = Vec::new();
+    for path in app_configs {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let absolute =
+            std::fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))?;
+        inputs.push(crate::migrate::AppConfig {
+            path: absolute,
+            shown: path.display().to_string(),
+            text,
+        });
+    }
+    let root = absolute_dir(dir)?;
+    let migration = match crate::migrate::migrate(&inputs, &root, &|p: &Path| p.exists()) {
+        Ok(migration) => migration,
+        Err(found) => {
+            let mut sources = SourceDb::new();
+            for input in &inputs {
+                sources.add(crate::source::SourceFile {
+                    path: input.path.clone(),
+                    display: input.shown.clone(),
+                    text: Some(input.text.as_str().into()),
+                });
+            }
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.extend(found);
+            diagnostics.sort();
+            let summary = "the app-config could not be read; nothing was written";
+            print(&diagnostics, &sources, human_format(), summary)?;
+            return Ok(2);
+        }
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // `create_new`: a file that appeared since the check is not replaced.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&config)
+        .with_context(|| format!("writing {}", config.display()))?;
+    file.write_all(migration.yaml.as_bytes())
+        .with_context(|| format!("writing {}", config.display()))?;
+    let sources: Vec<String> = inputs.iter().map(|i| i.shown.clone()).collect();
+    let next = if dir == Path::new(".") {
+        "backlot check".to_string()
+    } else {
+        format!("cd {} && backlot check", dir.display())
+    };
+    eprint!(
+        "wrote {} from {}\n{}next: {next}\n",
+        config.display(),
+        sources.join(", "),
+        migration.report(&inputs),
+    );
+    Ok(0)
+}
+
+/// `dir` made absolute with symbolic links resolved as far as it exists
+/// (it may not exist yet), so that it compares with the canonical paths of
+/// the app-config files.
+fn absolute_dir(dir: &Path) -> Result<PathBuf> {
+    let absolute = crate::tree::normalize(
+        &std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?,
+    );
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = std::fs::canonicalize(existing) {
+            let mut out = canonical;
+            out.extend(rest.iter().rev());
+            return Ok(out);
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return Ok(absolute),
+        }
+    }
 }

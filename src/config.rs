@@ -784,7 +784,7 @@ impl SetNumber for u64 {
 }
 
 /// `host` or `host:port`: no scheme, path or user.
-fn valid_host(host: &str) -> bool {
+pub(crate) fn valid_host(host: &str) -> bool {
     !host.is_empty()
         && !host.contains(['/', '@', ' '])
         && url::Url::parse(&format!("https://{host}/")).is_ok_and(|u| u.path() == "/")

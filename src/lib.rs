@@ -15,6 +15,7 @@ pub mod diag;
 pub mod docs;
 pub mod forge;
 pub mod incremental;
+pub mod migrate;
 pub mod model;
 pub mod output;
 pub mod pipeline;

@@ -36,7 +36,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use walk::{MAX_DEPTH as MAX_WALK_DEPTH, MAX_WALK_ENTRIES, Walked, has_glob_chars};
+pub use walk::{MAX_DEPTH as MAX_WALK_DEPTH, MAX_WALK_ENTRIES, Walked, glob_base, has_glob_chars};
 
 /// Descriptor, placeholder and docs page files larger than this are
 /// refused. Real descriptors are kilobytes; inline API definitions reach a

@@ -68,6 +68,11 @@ struct Descent<'a> {
     found: &'a mut Walked,
 }
 
+/// The literal folder a glob pattern walks.
+pub fn glob_base(pattern: &Path) -> PathBuf {
+    split_glob(pattern).0
+}
+
 impl Trees {
     /// The entries of the resolved folder `resolved`, sorted by name.
     fn entries(&self, resolved: &Path) -> Vec<Entry> {

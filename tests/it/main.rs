@@ -14,6 +14,7 @@ mod conformance;
 mod docs;
 mod incremental;
 mod last_updated;
+mod migrate;
 mod repos;
 mod search;
 mod serve;
