@@ -456,8 +456,17 @@ fn open_docs_repositories(
             }
         }
     }
-    for (_, notice) in repos.take_notices() {
-        diagnostics.push(Diagnostic::new(Code::RepoCached, notice.message).help(notice.help));
+    for (display, notice) in repos.take_notices() {
+        // At the first techdocs-ref naming the repository.
+        let at = wanted
+            .iter()
+            .find(|(_, request)| request.display() == display)
+            .map(|(entity, _)| docs::read::annotation_span(entity, TECHDOCS_REF));
+        diagnostics.push(
+            Diagnostic::new(Code::RepoCached, notice.message)
+                .at_opt(at)
+                .help(notice.help),
+        );
     }
     unfetched
 }
