@@ -14,6 +14,22 @@
 //! corpus.json                parameters, counts and repo names (as the script's)
 //! ```
 //!
+//! [`git::generate`] writes the same files (byte for byte, same layout),
+//! and the same organisation once more as git repositories:
+//!
+//! ```text
+//! forge/acme/<name>.git      bare repository per repos/<name>/: one commit on
+//!                            `main`, its tree the folder's files
+//! forge/acme/org.git         org.yaml and systems.yaml as in org/, and a
+//!                            catalog-info.yaml whose root Location names every
+//!                            repository by its forge URL:
+//!                            https://github.com/acme/<name>/blob/main/catalog-info.yaml
+//! git-portal/backlot.yaml    one `git` location, the org repository's
+//!                            catalog-info.yaml; `git.rewrite` from
+//!                            https://github.com/acme/ to file://<out>/forge/acme/;
+//!                            `git.cache: .git-cache` (git-portal/.git-cache/)
+//! ```
+//!
 //! The random numbers are drawn exactly as the script draws them: a small
 //! port of CPython's `random.Random` (MT19937, seeded from a string through
 //! SHA-512, with the same `randbelow`, `choice`, `sample`, `shuffle`,
@@ -2021,4 +2037,348 @@ fn write_org(out: &Path, org: &mut Org, counts: &mut Counts) {
     );
     put(&root, "catalog-info.yaml", documents(&[location]), counts);
     counts.location += 1;
+}
+
+// ---------------------------------------------------------------------------
+// The organisation as git repositories.
+
+/// The corpus as git repositories behind bare remotes (see the module
+/// docs): what the `repos` benchmark crawls. Only that benchmark uses it;
+/// the others include this file too.
+#[allow(dead_code)]
+pub mod git {
+    use std::collections::BTreeMap;
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    use git2::{Oid, Repository, RepositoryInitOptions, Signature, Time, Tree};
+
+    use super::{Counts, ORG, Preset, documents, entity, json_string, ylist};
+
+    /// Where the root Location says the repositories are: the forge's
+    /// organisation (rewritten to `forge/acme/` by backlot.yaml).
+    pub const FORGE: &str = "https://github.com/acme/";
+    /// The repository of the org files and the root Location.
+    pub const ORG_REPO: &str = "org";
+    /// The branch of every repository (and their HEAD).
+    pub const BRANCH: &str = "main";
+    /// When the generated commits were made (2024-01-02T03:04:05Z), so
+    /// that every run writes the same objects and commit ids.
+    pub const EPOCH: i64 = 1_704_164_645;
+    /// Author and committer of every commit.
+    pub const AUTHOR: (&str, &str) = ("Acme Bot", "bot@acme.example.com");
+
+    /// What [`generate`] wrote besides the folder layout.
+    pub struct Corpus {
+        /// The organisation, as [`super::generate`] counts it (the same
+        /// content both ways).
+        pub counts: Counts,
+        /// `git-portal/backlot.yaml`.
+        pub config: PathBuf,
+        /// `forge/acme/`: `<name>.git` per repository, and `org.git`.
+        pub forge: PathBuf,
+        /// The organisation's repositories in generation order (`org` not
+        /// included).
+        pub repos: Vec<String>,
+        /// Bytes under `forge/` (packs, refs, config).
+        pub bytes: u64,
+    }
+
+    impl Corpus {
+        /// The bare repository of `name`.
+        pub fn remote(&self, name: &str) -> PathBuf {
+            self.forge.join(format!("{name}.git"))
+        }
+    }
+
+    /// [`super::generate`]'s files, and the same organisation as git
+    /// repositories.
+    pub fn generate(preset: Preset, seed: u64, out: &Path) -> Corpus {
+        publish_all(super::generate(preset, seed, out), out)
+    }
+
+    /// [`generate`] with [`super::generate_with`]'s overrides.
+    pub fn generate_with(
+        preset: Preset,
+        n_repos: usize,
+        n_pages: usize,
+        seed: u64,
+        dangling: f64,
+        out: &Path,
+    ) -> Corpus {
+        let counts = super::generate_with(preset, n_repos, n_pages, seed, dangling, out);
+        publish_all(counts, out)
+    }
+
+    /// The repositories of the folder layout just written under `out`
+    /// (named by corpus.json, in generation order) as bare repositories,
+    /// the org repository and git-portal/backlot.yaml.
+    fn publish_all(counts: Counts, out: &Path) -> Corpus {
+        let out = out
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+        let forge = out.join("forge").join(ORG);
+        let manifest = out.join("corpus.json");
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &fs::read(&manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest.display())),
+        )
+        .expect("corpus.json is JSON");
+        let repos: Vec<String> = manifest["repo_names"]
+            .as_array()
+            .expect("corpus.json lists repo_names")
+            .iter()
+            .map(|n| n.as_str().expect("a repository name").to_string())
+            .collect();
+        assert!(
+            !repos.iter().any(|r| r == ORG_REPO),
+            "a generated repository is named {ORG_REPO}"
+        );
+        for name in &repos {
+            let files = read_folder(&out.join("repos").join(name));
+            publish(
+                &forge.join(format!("{name}.git")),
+                &files,
+                &format!("{name}: first version"),
+            );
+        }
+
+        // The org repository: the org files, and a root Location that
+        // names every repository by its forge URL (the folder layout's
+        // names them by relative path).
+        let mut targets = vec!["./org.yaml".to_string(), "./systems.yaml".to_string()];
+        targets.extend(
+            repos
+                .iter()
+                .map(|r| format!("{FORGE}{r}/blob/{BRANCH}/catalog-info.yaml")),
+        );
+        let location = entity(
+            "Location",
+            vec![
+                format!("  name: {ORG}-root"),
+                "  description: Every repository of the organisation".to_string(),
+            ],
+            ylist("targets", &targets),
+        );
+        let read = |name: &str| {
+            let path = out.join("org").join(name);
+            fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        };
+        let files = vec![
+            (
+                "catalog-info.yaml".to_string(),
+                documents(&[location]).into_bytes(),
+            ),
+            ("org.yaml".to_string(), read("org.yaml")),
+            ("systems.yaml".to_string(), read("systems.yaml")),
+        ];
+        publish(
+            &forge.join(format!("{ORG_REPO}.git")),
+            &files,
+            "org: first version",
+        );
+
+        let portal = out.join("git-portal");
+        let config = portal.join("backlot.yaml");
+        let text = format!(
+            "title: {} Developer Portal\n\
+             catalog:\n  locations:\n    - {{ type: git, target: {}, ref: {BRANCH}, path: catalog-info.yaml }}\n\
+             git:\n  cache: .git-cache\n  rewrite:\n    - {{ from: {}, to: {} }}\n",
+            ORG.to_uppercase(),
+            json_string(&format!("{FORGE}{ORG_REPO}.git")),
+            json_string(FORGE),
+            json_string(&format!("file://{}/", forge.display())),
+        );
+        fs::create_dir_all(&portal).unwrap_or_else(|e| panic!("{}: {e}", portal.display()));
+        fs::write(&config, text).unwrap_or_else(|e| panic!("{}: {e}", config.display()));
+        let bytes = walkdir::WalkDir::new(out.join("forge"))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        Corpus {
+            counts,
+            config,
+            forge,
+            repos,
+            bytes,
+        }
+    }
+
+    /// Every file under `dir`: path relative to it (`/`-separated), bytes.
+    fn read_folder(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.unwrap_or_else(|e| panic!("walking {}: {e}", dir.display()));
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(dir).expect("under dir");
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let bytes = fs::read(entry.path())
+                .unwrap_or_else(|e| panic!("reading {}: {e}", entry.path().display()));
+            files.push((rel.join("/"), bytes));
+        }
+        files
+    }
+
+    fn signature(when: i64) -> Signature<'static> {
+        Signature::new(AUTHOR.0, AUTHOR.1, &Time::new(when, 0)).expect("a valid signature")
+    }
+
+    fn branch_ref() -> String {
+        format!("refs/heads/{BRANCH}")
+    }
+
+    /// A new bare repository at `dir` (replacing any) with one commit on
+    /// [`BRANCH`] holding `files`, its objects in one pack as a forge
+    /// keeps them.
+    fn publish(dir: &Path, files: &[(String, Vec<u8>)], message: &str) -> Oid {
+        if dir.exists() {
+            fs::remove_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        }
+        let mut opts = RepositoryInitOptions::new();
+        // No templates (hooks, info/exclude): the same files on every machine.
+        opts.bare(true)
+            .initial_head(BRANCH)
+            .external_template(false);
+        let repo = Repository::init_opts(dir, &opts)
+            .unwrap_or_else(|e| panic!("git init {}: {e}", dir.display()));
+        let entries: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        let tree = write_tree(&repo, &entries);
+        let tree = repo.find_tree(tree).expect("the tree just written");
+        let sig = signature(EPOCH);
+        let commit = repo
+            .commit(Some(&branch_ref()), &sig, &sig, message, &tree, &[])
+            .unwrap_or_else(|e| panic!("commit in {}: {e}", dir.display()));
+        pack(&repo, commit);
+        commit
+    }
+
+    /// Trees for `files` (paths relative to the tree), bottom up.
+    fn write_tree(repo: &Repository, files: &[(&str, &[u8])]) -> Oid {
+        let mut builder = repo.treebuilder(None).expect("treebuilder");
+        let mut folders: BTreeMap<&str, Vec<(&str, &[u8])>> = BTreeMap::new();
+        for (path, bytes) in files {
+            match path.split_once('/') {
+                Some((folder, rest)) => folders.entry(folder).or_default().push((rest, bytes)),
+                None => {
+                    let blob = repo.blob(bytes).expect("blob");
+                    builder.insert(path, blob, 0o100644).expect("tree entry");
+                }
+            }
+        }
+        for (folder, files) in folders {
+            let tree = write_tree(repo, &files);
+            builder.insert(folder, tree, 0o040000).expect("tree entry");
+        }
+        builder.write().expect("tree")
+    }
+
+    /// Packs everything `commit` reaches and drops the loose objects.
+    fn pack(repo: &Repository, commit: Oid) {
+        let objects = repo.path().join("objects");
+        let mut builder = repo.packbuilder().expect("packbuilder");
+        builder.set_threads(1);
+        builder.insert_commit(commit).expect("pack the commit");
+        builder
+            .write(&objects.join("pack"), 0)
+            .expect("write the pack");
+        for entry in fs::read_dir(&objects).expect("objects folder").flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.len() == 2 && name.chars().all(|c| c.is_ascii_hexdigit()) {
+                fs::remove_dir_all(entry.path()).expect("remove loose objects");
+            }
+        }
+    }
+
+    /// `tree` with the blob at `path` replaced by (or set to) `blob`.
+    fn replace_path(repo: &Repository, tree: Option<&Tree>, path: &str, blob: Oid) -> Oid {
+        let mut builder = repo.treebuilder(tree).expect("treebuilder");
+        match path.split_once('/') {
+            None => {
+                builder.insert(path, blob, 0o100644).expect("tree entry");
+            }
+            Some((folder, rest)) => {
+                let sub = tree
+                    .and_then(|t| t.get_name(folder))
+                    .and_then(|e| e.to_object(repo).ok())
+                    .and_then(|o| o.into_tree().ok());
+                let sub = replace_path(repo, sub.as_ref(), rest, blob);
+                builder.insert(folder, sub, 0o040000).expect("tree entry");
+            }
+        }
+        builder.write().expect("tree")
+    }
+
+    /// One new commit on [`BRANCH`] of the bare repository `dir`, whose
+    /// tree is its parent's with the file at `path` set to `text`: the
+    /// state a `git push` of one edited file leaves in the remote (the
+    /// new objects loose, the branch moved). Returns the commit.
+    pub fn commit_file(dir: &Path, path: &str, text: &[u8], message: &str, when: i64) -> Oid {
+        let repo =
+            Repository::open_bare(dir).unwrap_or_else(|e| panic!("open {}: {e}", dir.display()));
+        let parent = repo
+            .find_reference(&branch_ref())
+            .and_then(|r| r.peel_to_commit())
+            .unwrap_or_else(|e| panic!("{} in {}: {e}", BRANCH, dir.display()));
+        let blob = repo.blob(text).expect("blob");
+        let parent_tree = parent.tree().expect("tree of the commit");
+        let tree = replace_path(&repo, Some(&parent_tree), path, blob);
+        let tree = repo.find_tree(tree).expect("the tree just written");
+        let sig = signature(when);
+        let commit = repo
+            .commit(None, &sig, &sig, message, &tree, &[&parent])
+            .unwrap_or_else(|e| panic!("commit in {}: {e}", dir.display()));
+        repo.reference(&branch_ref(), commit, true, message)
+            .expect("move the branch");
+        commit
+    }
+
+    /// Moves [`BRANCH`] of `dir` back to its first commit (the generated
+    /// one), as a forced push would; returns it.
+    pub fn reset_to_first(dir: &Path) -> Oid {
+        let repo =
+            Repository::open_bare(dir).unwrap_or_else(|e| panic!("open {}: {e}", dir.display()));
+        let mut commit = repo
+            .find_reference(&branch_ref())
+            .and_then(|r| r.peel_to_commit())
+            .unwrap_or_else(|e| panic!("{} in {}: {e}", BRANCH, dir.display()));
+        while let Ok(parent) = commit.parent(0) {
+            commit = parent;
+        }
+        repo.reference(
+            &branch_ref(),
+            commit.id(),
+            true,
+            "reset to the first commit",
+        )
+        .expect("move the branch");
+        commit.id()
+    }
+
+    /// The file at `path` at the tip of [`BRANCH`] of `dir`.
+    pub fn read_file(dir: &Path, path: &str) -> Vec<u8> {
+        let repo =
+            Repository::open_bare(dir).unwrap_or_else(|e| panic!("open {}: {e}", dir.display()));
+        let tree = repo
+            .find_reference(&branch_ref())
+            .and_then(|r| r.peel_to_tree())
+            .unwrap_or_else(|e| panic!("{} in {}: {e}", BRANCH, dir.display()));
+        let entry = tree
+            .get_path(Path::new(path))
+            .unwrap_or_else(|e| panic!("{path} in {}: {e}", dir.display()));
+        let blob = repo
+            .find_blob(entry.id())
+            .unwrap_or_else(|e| panic!("{path} in {}: {e}", dir.display()));
+        blob.content().to_vec()
+    }
 }
