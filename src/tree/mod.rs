@@ -226,12 +226,21 @@ impl Trees {
         ))
     }
 
-    /// The git tree holding `path`, if a git tree holds it.
+    /// The git tree holding `path`, if a git tree holds it. Every path
+    /// operation asks this, so it is a binary search: mounts are sorted
+    /// (component by component) and never nest, so the only mount that can
+    /// hold `path` is the greatest one not after it.
     pub fn repository_of(&self, path: &Path) -> Option<&Arc<git::GitTree>> {
         if !path.starts_with(GIT_MOUNTS) {
             return None;
         }
-        self.git.iter().find(|t| path.starts_with(t.mount()))
+        let at = match self.git.binary_search_by(|t| t.mount().cmp(path)) {
+            Ok(at) => at,
+            Err(0) => return None,
+            Err(after) => after - 1,
+        };
+        let tree = &self.git[at];
+        path.starts_with(tree.mount()).then_some(tree)
     }
 
     fn tree_of(&self, path: &Path) -> &dyn SourceTree {
@@ -380,6 +389,49 @@ mod tests {
             PathBuf::from("/a/c/d")
         );
         assert_eq!(normalize(Path::new("/a/../../etc")), PathBuf::from("/etc"));
+    }
+
+    // Routing by binary search: the mount holding a path, among many.
+    #[test]
+    fn paths_route_to_the_tree_mounted_above_them() {
+        let mut trees = Trees::default();
+        let mounts = ["a/main/1", "a/main/2", "a/v1/1", "b/main/1", "b.x/main/1"];
+        for m in mounts {
+            let origin = git::Origin {
+                display: m.to_string(),
+                git_ref: "main".to_string(),
+                forge: None,
+                url: String::new(),
+                identity: m.to_string(),
+                asked: "main".to_string(),
+            };
+            let mount = Path::new(GIT_MOUNTS).join(m);
+            trees.mount(Arc::new(git::GitTree::open(
+                Path::new("/nonexistent"),
+                git2::Oid::ZERO_SHA1,
+                mount,
+                origin,
+            )));
+        }
+        for m in mounts {
+            let path = Path::new(GIT_MOUNTS).join(m).join("docs/index.md");
+            let found = trees
+                .repository_of(&path)
+                .map(|t| t.origin.display.as_str());
+            assert_eq!(found, Some(m), "{}", path.display());
+            let root = Path::new(GIT_MOUNTS).join(m);
+            assert_eq!(
+                trees
+                    .repository_of(&root)
+                    .map(|t| t.origin.display.as_str()),
+                Some(m)
+            );
+        }
+        for outside in ["a/main", "a/main/3/x", "b", "c/main/1/x", "0/x"] {
+            let path = Path::new(GIT_MOUNTS).join(outside);
+            assert!(trees.repository_of(&path).is_none(), "{}", path.display());
+        }
+        assert!(trees.repository_of(Path::new("/etc/passwd")).is_none());
     }
 
     #[test]

@@ -355,7 +355,11 @@ fn open_cache(dir: &Path) -> Result<Repository, Problem> {
     // no half-made repository under the real name.
     let tmp = dir.with_extension(format!("new-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    Repository::init_bare(&tmp).map_err(|e| cache_problem(dir, e.message()))?;
+    // No templates: the system's would add a dozen hook samples to every
+    // repository of the cache, and hooks never run here anyway.
+    let mut options = git2::RepositoryInitOptions::new();
+    options.bare(true).external_template(false);
+    Repository::init_opts(&tmp, &options).map_err(|e| cache_problem(dir, e.message()))?;
     std::fs::rename(&tmp, dir).map_err(|e| cache_problem(dir, &e.to_string()))?;
     Repository::open_bare(dir).map_err(|e| cache_problem(dir, e.message()))
 }
