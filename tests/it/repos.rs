@@ -933,6 +933,17 @@ fn a_token_opens_a_private_repository_and_is_never_printed() {
             .iter()
             .any(|r| r.authorized && r.status == 200)
     );
+    // One connection lists the refs and downloads the pack: one
+    // advertisement answered, one pack.
+    let answered = |suffix: &str| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.status == 200 && r.path.ends_with(suffix))
+            .count()
+    };
+    assert_eq!(answered("/info/refs"), 1, "{:?}", server.requests());
+    assert_eq!(answered("/git-upload-pack"), 1, "{:?}", server.requests());
     let mut seen = String::new();
     seen.push_str(&String::from_utf8_lossy(&out.stdout));
     seen.push_str(&stderr(&out));

@@ -427,49 +427,54 @@ impl Advertised {
     }
 }
 
-/// Connects and lists the remote's refs; records which branch is the
-/// remote's default (`refs/remotes/origin/HEAD`, a symbolic ref), for
-/// offline builds and links.
-fn advertise(
+/// Connects to the remote (through the build's credentials and the
+/// system's proxy): one connection serves both the list of refs and the
+/// download, so a fetch costs one round trip less than `Remote::fetch`.
+fn connect<'r, 'c>(
     settings: &Settings,
+    remote: &'c mut git2::Remote<'r>,
+) -> Result<git2::RemoteConnection<'r, 'c, 'static>, Problem> {
+    remote
+        .connect_auth(
+            git2::Direction::Fetch,
+            Some(callbacks(settings)),
+            Some(proxy()),
+        )
+        .map_err(|e| Problem::git(e, "connecting failed"))
+}
+
+/// The refs the remote advertises; records which branch is the remote's
+/// default (`refs/remotes/origin/HEAD`, a symbolic ref), for offline
+/// builds and links.
+fn advertise(
     repo: &Repository,
-    remote: &mut git2::Remote<'_>,
+    connection: &git2::RemoteConnection<'_, '_, '_>,
 ) -> Result<Advertised, Problem> {
-    let advertised = {
-        let connection = remote
-            .connect_auth(
-                git2::Direction::Fetch,
-                Some(callbacks(settings)),
-                Some(proxy()),
-            )
-            .map_err(|e| Problem::git(e, "connecting failed"))?;
-        let mut refs = HashMap::new();
-        let mut tag_objects = HashMap::new();
-        for head in connection
-            .list()
-            .map_err(|e| Problem::git(e, "listing the refs failed"))?
-        {
-            let name = head.name();
-            match name.strip_suffix("^{}") {
-                Some(tag) => {
-                    refs.insert(tag.to_string(), head.oid());
-                }
-                None => {
-                    tag_objects.insert(name.to_string(), head.oid());
-                }
+    let mut refs = HashMap::new();
+    let mut tag_objects = HashMap::new();
+    for head in connection
+        .list()
+        .map_err(|e| Problem::git(e, "listing the refs failed"))?
+    {
+        let name = head.name();
+        match name.strip_suffix("^{}") {
+            Some(tag) => {
+                refs.insert(tag.to_string(), head.oid());
+            }
+            None => {
+                tag_objects.insert(name.to_string(), head.oid());
             }
         }
-        // Peeled entries win; other refs point at commits already.
-        for (name, oid) in tag_objects {
-            refs.entry(name).or_insert(oid);
-        }
-        let default = connection
-            .default_branch()
-            .ok()
-            .and_then(|b| b.as_str().ok().map(str::to_string));
-        Advertised { refs, default }
-    };
-    if let Some(default) = &advertised.default {
+    }
+    // Peeled entries win; other refs point at commits already.
+    for (name, oid) in tag_objects {
+        refs.entry(name).or_insert(oid);
+    }
+    let default = connection
+        .default_branch()
+        .ok()
+        .and_then(|b| b.as_str().ok().map(str::to_string));
+    if let Some(default) = &default {
         let _ = repo.reference_symbolic(
             "refs/remotes/origin/HEAD",
             &tracking_ref(default),
@@ -477,7 +482,7 @@ fn advertise(
             "backlot: default branch",
         );
     }
-    Ok(advertised)
+    Ok(Advertised { refs, default })
 }
 
 /// Connects, lists the refs, resolves each ask, fetches what the cache
@@ -492,7 +497,8 @@ fn resolve_online(
     let mut remote = repo
         .remote_anonymous(&url)
         .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
-    let advertised = advertise(settings, repo, &mut remote)?;
+    let mut connection = connect(settings, &mut remote)?;
+    let advertised = advertise(repo, &connection)?;
     // Each ask: its first reading whose ref exists, or a commit.
     let mut picked: Vec<Picked> = Vec::new();
     for ask in asks {
@@ -538,8 +544,9 @@ fn resolve_online(
     refspecs.dedup();
     let fetched = !refspecs.is_empty();
     if fetched {
-        remote
-            .fetch(&refspecs, Some(&mut fetch_options(settings)), Some("backlot: fetch"))
+        connection
+            .remote()
+            .download(&refspecs, Some(&mut fetch_options(settings)))
             .map_err(|e| {
                 if e.class() == git2::ErrorClass::Callback || e.code() == git2::ErrorCode::User {
                     Problem {
@@ -630,19 +637,22 @@ fn resolve_locked(
         let mut remote = repo
             .remote_anonymous(&url)
             .map_err(|e| Problem::git(e, "the remote cannot be used"))?;
-        let advertised = advertise(settings, repo, &mut remote)?;
-        // The refs by name first (the locked commit is usually on them);
-        // then every branch and tag.
-        let mut by_name: Vec<String> = missing
-            .iter()
-            .filter_map(|(r, _)| advertised.find(r))
-            .map(|(full, _)| tracking_refspec(&full))
-            .collect();
+        let by_name: Vec<String> = {
+            let connection = connect(settings, &mut remote)?;
+            let advertised = advertise(repo, &connection)?;
+            // The refs by name first (the locked commit is usually on
+            // them); then every branch and tag.
+            missing
+                .iter()
+                .filter_map(|(r, _)| advertised.find(r))
+                .map(|(full, _)| tracking_refspec(&full))
+                .collect()
+        };
         let everything = vec![
             "+refs/heads/*:refs/remotes/origin/*".to_string(),
             "+refs/tags/*:refs/tags/*".to_string(),
         ];
-        for refspecs in [std::mem::take(&mut by_name), everything] {
+        for refspecs in [by_name, everything] {
             if refspecs.is_empty() {
                 continue;
             }
