@@ -150,6 +150,30 @@ impl GitTree {
         relative(path, &self.mount)
     }
 
+    /// Removes the memos of other commits of this tree's repository but
+    /// `keep`: a repository built at many commits keeps only the memos the
+    /// last build used. (A portal sharing the cache at other commits
+    /// writes its own again, which costs it one slower build.)
+    pub fn prune_memos(&self, keep: &[Oid]) {
+        let Ok(entries) = std::fs::read_dir(self.git_dir.join("backlot")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(commit) = name.to_str().and_then(|n| n.strip_suffix(".reads")) else {
+                continue;
+            };
+            if Oid::from_str(commit).is_ok_and(|oid| !keep.contains(&oid)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// The repository in the cache this tree is read from.
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
     /// Writes what this build learned for the next build at this commit,
     /// if it learned anything. A failure only costs the next build time.
     pub fn save(&self) -> std::io::Result<()> {

@@ -1158,6 +1158,17 @@ fn unchanged_repositories_are_not_read_again() {
     let reads = |name: &str| third.iter().find(|(d, _)| d.ends_with(name)).unwrap().1;
     assert_eq!(reads("payments"), 0, "{third:?}");
     assert!(reads("teams") > 0, "{third:?}");
+    // The memo of the commit no build reads any more is gone.
+    let memos: Vec<String> = std::fs::read_dir(org.cache())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("teams"))
+        .filter_map(|e| std::fs::read_dir(e.path().join("backlot")).ok())
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(memos.len(), 1, "{memos:?}");
     // A clean build (empty cache) gives the same site.
     std::fs::remove_dir_all(org.cache()).unwrap();
     let (_, clean) = read();

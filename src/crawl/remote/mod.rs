@@ -465,9 +465,22 @@ impl Repos {
 
     /// Keeps what this build learned of each tree for the next build
     /// (see `tree::git`); failing only costs time.
+    /// Also removes the memos of commits this build did not read, so
+    /// that the cache does not grow with every commit ever built.
     pub fn save(&self) {
-        for tree in self.trees() {
+        let trees = self.trees();
+        let mut commits: BTreeMap<&Path, Vec<Oid>> = BTreeMap::new();
+        for tree in &trees {
             let _ = tree.save();
+            commits
+                .entry(tree.git_dir())
+                .or_default()
+                .push(tree.commit());
+        }
+        for tree in &trees {
+            if let Some(keep) = commits.remove(tree.git_dir()) {
+                tree.prune_memos(&keep);
+            }
         }
     }
 }
