@@ -1254,3 +1254,69 @@ fn serve_builds_from_repositories_and_asks_the_remote_once() {
         "the rebuild asked the remote"
     );
 }
+
+// HTTPS certificates are verified: a server whose certificate no
+// authority signed is refused before anything is sent, whatever the
+// location asks.
+#[test]
+fn an_untrusted_https_certificate_is_refused() {
+    let org = Org::new();
+    let root = org.root();
+    let (key, cert) = (root.join("key.pem"), root.join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("openssl");
+    server
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key);
+    let _server = Running::spawn(server);
+    // Until it listens.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "openssl s_server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    org.config(
+        &format!("    - type: git\n      target: https://127.0.0.1:{port}/acme/payments.git\n"),
+        "",
+    );
+    let portal = org.load();
+    let failed = portal.with_code(Code::RepoFetchFailed);
+    assert_eq!(failed.len(), 1, "{}", portal.dump());
+    assert!(
+        failed[0].message.to_lowercase().contains("certificate"),
+        "{}",
+        failed[0].message
+    );
+}
