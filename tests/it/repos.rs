@@ -1320,3 +1320,124 @@ fn an_untrusted_https_certificate_is_refused() {
         failed[0].message
     );
 }
+
+/// A free port on 127.0.0.1 (bound, then released for a server to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs a command that must succeed, with a hint when it is missing.
+fn run(cmd: &mut Command, hint: &str) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} cannot run ({e}); {hint}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+// SSH: keys come from the SSH agent, and the server's host key must be in
+// known_hosts, else the connection is refused. A real sshd on 127.0.0.1
+// serves the repository (`.ci/run` installs openssh-server).
+#[test]
+fn ssh_uses_the_agent_and_checks_the_host_key() {
+    let org = Org::new();
+    let root = org.root();
+    let hint = "install openssh-server and openssh-client (.ci/run does)";
+    for name in ["host_key", "user_key"] {
+        run(
+            Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(root.join(name)),
+            hint,
+        );
+    }
+    std::fs::copy(root.join("user_key.pub"), root.join("authorized_keys")).unwrap();
+    let user = String::from_utf8(run(&mut Command::new("id"), hint).stdout)
+        .unwrap()
+        .split(['(', ')'])
+        .nth(3)
+        .unwrap()
+        .to_string();
+    let port = free_port();
+    // sshd's privilege separation folder (it runs as root here).
+    let _ = std::fs::create_dir_all("/run/sshd");
+    std::fs::write(
+        root.join("sshd_config"),
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nStrictModes no\nUsePAM no\nPidFile {}\n",
+            root.join("host_key").display(),
+            root.join("authorized_keys").display(),
+            root.join("sshd.pid").display(),
+        ),
+    )
+    .unwrap();
+    let mut sshd = Command::new("/usr/sbin/sshd");
+    sshd.arg("-D")
+        .arg("-e")
+        .arg("-f")
+        .arg(root.join("sshd_config"));
+    let _sshd = Running::spawn(sshd);
+    let socket = root.join("agent.sock");
+    let mut agent = Command::new("ssh-agent");
+    agent.arg("-D").arg("-a").arg(&socket);
+    let _agent = Running::spawn(agent);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !socket.exists() || std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sshd or ssh-agent did not start; {hint}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run(
+        Command::new("ssh-add")
+            .arg("-q")
+            .arg(root.join("user_key"))
+            .env("SSH_AUTH_SOCK", &socket),
+        hint,
+    );
+    let home = root.join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    let host_key = std::fs::read_to_string(root.join("host_key.pub")).unwrap();
+    let known = format!(
+        "[127.0.0.1]:{port} {}\n",
+        host_key
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    org.config(
+        &format!(
+            "    - type: git\n      target: ssh://{user}@127.0.0.1:{port}{}\n      path: more/worker.yaml\n",
+            org.bare("payments").display()
+        ),
+        "",
+    );
+    let build = || {
+        let out = backlot(&org.portal())
+            .args(["check"])
+            .env("HOME", &home)
+            .env("SSH_AUTH_SOCK", &socket)
+            .output()
+            .unwrap();
+        (out.status.code(), stderr(&out))
+    };
+    // An unknown host: refused.
+    let (code, text) = build();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("hostkey"), "{text}");
+    // A known host: the agent's key is accepted.
+    std::fs::write(home.join(".ssh/known_hosts"), known).unwrap();
+    let (code, text) = build();
+    assert!(text.contains("1 fetched"), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+}
