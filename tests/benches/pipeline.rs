@@ -45,6 +45,7 @@
 //! Nothing is asserted.
 
 mod baseline;
+mod env;
 // `gen` is a reserved keyword in edition 2024, hence the raw identifier.
 mod r#gen;
 
@@ -60,6 +61,7 @@ use backlot::docs::markdown::CodeHighlighter;
 use backlot::docs::sanitize::{SanitizeOptions, Sanitizer};
 use backlot::pipeline::{self, Loaded};
 use backlot::source::{FileId, SourceDb};
+use env::{BenchEnv, positive};
 use r#gen::Preset;
 
 struct Options {
@@ -71,54 +73,14 @@ struct Options {
     corpus: Option<PathBuf>,
 }
 
-fn positive(var: &str) -> Option<usize> {
-    let n = std::env::var(var).ok()?;
-    Some(
-        n.trim()
-            .parse()
-            .ok()
-            .filter(|&n: &usize| n > 0)
-            .unwrap_or_else(|| {
-                eprintln!("{var}={n:?} is not a positive number");
-                std::process::exit(2)
-            }),
-    )
-}
-
 fn options() -> Options {
-    let mut quick = std::env::var("BACKLOT_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            // cargo bench passes --bench to harness = false targets.
-            "--bench" => {}
-            other => eprintln!("pipeline bench: ignoring argument {other:?} (known: --quick)"),
-        }
-    }
-    let preset = match std::env::var("BACKLOT_BENCH_PRESET") {
-        Ok(name) if !quick => Preset::parse(&name).unwrap_or_else(|| {
-            eprintln!("BACKLOT_BENCH_PRESET={name:?} is not small, medium or large");
-            std::process::exit(2)
-        }),
-        _ if quick => Preset::Small,
-        _ => Preset::Medium,
-    };
-    let runs = if quick {
+    let env = BenchEnv::read("pipeline", Preset::Medium);
+    let runs = if env.quick {
         1
     } else {
         positive("BACKLOT_BENCH_RUNS").unwrap_or(5)
     };
-    let seed = match std::env::var("BACKLOT_BENCH_SEED") {
-        Ok(s) => s.trim().parse().unwrap_or_else(|_| {
-            eprintln!("BACKLOT_BENCH_SEED={s:?} is not a number");
-            std::process::exit(2)
-        }),
-        Err(_) => 42,
-    };
-    let corpus = std::env::var_os("BACKLOT_BENCH_CORPUS")
-        .filter(|v| !v.is_empty())
-        .map(Into::into);
-    let (repos, pages) = if quick {
+    let (repos, pages) = if env.quick {
         (None, None)
     } else {
         (
@@ -127,12 +89,12 @@ fn options() -> Options {
         )
     };
     Options {
-        preset,
+        preset: env.preset,
         repos,
         pages,
         runs,
-        seed,
-        corpus,
+        seed: env.seed,
+        corpus: env.corpus,
     }
 }
 

@@ -11,7 +11,7 @@
 //!
 //! Environment: `BACKLOT_BENCH_PRESET` (small | medium | large, default
 //! medium), `BACKLOT_BENCH_RUNS` (default 3), `BACKLOT_BENCH_SEED` (default
-//! 42), `BACKLOT_BENCH_QUICK=1` or `--quick` (small preset),
+//! 42), `BACKLOT_BENCH_QUICK=1` or `--quick` (small preset, one run),
 //! `BACKLOT_BENCH_CORPUS=<dir>` (generate there and keep it, instead of a
 //! temporary folder; a corpus already there is reused, its remotes reset to
 //! their first commit).
@@ -59,6 +59,7 @@
 //! 1.5x of the floor. Nothing is asserted. Linux only (`/proc`).
 
 // `gen` is a reserved keyword in edition 2024, hence the raw identifier.
+mod env;
 mod r#gen;
 
 use std::ffi::OsString;
@@ -68,6 +69,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use env::{BenchEnv, positive};
 use r#gen::Preset;
 
 struct Options {
@@ -78,50 +80,16 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut quick = std::env::var("BACKLOT_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            // cargo bench passes --bench to harness = false targets.
-            "--bench" => {}
-            other => eprintln!("repos bench: ignoring argument {other:?} (known: --quick)"),
-        }
-    }
-    let preset = match std::env::var("BACKLOT_BENCH_PRESET") {
-        _ if quick => Preset::Small,
-        Ok(name) => Preset::parse(&name).unwrap_or_else(|| {
-            eprintln!("BACKLOT_BENCH_PRESET={name:?} is not small, medium or large");
-            std::process::exit(2)
-        }),
-        Err(_) => Preset::Medium,
-    };
-    let runs = match std::env::var("BACKLOT_BENCH_RUNS") {
-        Ok(n) => n
-            .trim()
-            .parse()
-            .ok()
-            .filter(|&n: &usize| n > 0)
-            .unwrap_or_else(|| {
-                eprintln!("BACKLOT_BENCH_RUNS={n:?} is not a positive number");
-                std::process::exit(2)
-            }),
-        Err(_) => 3,
-    };
-    let seed = match std::env::var("BACKLOT_BENCH_SEED") {
-        Ok(s) => s.trim().parse().unwrap_or_else(|_| {
-            eprintln!("BACKLOT_BENCH_SEED={s:?} is not a number");
-            std::process::exit(2)
-        }),
-        Err(_) => 42,
-    };
-    let corpus = std::env::var_os("BACKLOT_BENCH_CORPUS")
-        .filter(|v| !v.is_empty())
-        .map(Into::into);
+    let env = BenchEnv::read("repos", Preset::Medium);
     Options {
-        preset,
-        runs,
-        seed,
-        corpus,
+        preset: env.preset,
+        runs: if env.quick {
+            1
+        } else {
+            positive("BACKLOT_BENCH_RUNS").unwrap_or(3)
+        },
+        seed: env.seed,
+        corpus: env.corpus,
     }
 }
 
