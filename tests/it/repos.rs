@@ -891,14 +891,10 @@ fn all_text(dir: &Path) -> String {
     text
 }
 
-// Authentication against a real smart-HTTP server that demands a token:
-// the build succeeds with it, and the token appears nowhere (output,
-// diagnostics in both formats, the lock, the site). Without it, or with a
-// wrong one, the repository fails and the rest is reported.
-#[test]
-fn a_token_opens_a_private_repository_and_is_never_printed() {
+/// An organisation behind a smart-HTTP server that demands `token`, and
+/// backlot.yaml reading it from `$BACKLOT_TEST_TOKEN`.
+fn token_server(token: &str) -> (Org, GitHttpServer) {
     let org = Org::new();
-    let token = "s3cret-token-0123456789";
     let server = GitHttpServer::start(
         &org.forge.root,
         ServerOptions {
@@ -907,6 +903,17 @@ fn a_token_opens_a_private_repository_and_is_never_printed() {
         },
     );
     served_config(&org, &server, "");
+    (org, server)
+}
+
+// Authentication against a real smart-HTTP server that demands a token:
+// the build succeeds with it, and the token appears nowhere (output,
+// diagnostics in both formats, the lock, the site). Without it, or with a
+// wrong one, the repository fails and the rest is reported.
+#[test]
+fn a_token_opens_a_private_repository_and_is_never_printed() {
+    let token = "s3cret-token-0123456789";
+    let (org, server) = token_server(token);
     let build = |token: Option<&str>, format: &str| {
         let mut cmd = backlot(&org.portal());
         cmd.args(["build", "--out", "../site", "--format", format]);
@@ -972,16 +979,8 @@ fn a_token_opens_a_private_repository_and_is_never_printed() {
 // asks them.
 #[test]
 fn git_credential_helpers_are_asked() {
-    let org = Org::new();
     let token = "helper-token-0123456789";
-    let server = GitHttpServer::start(
-        &org.forge.root,
-        ServerOptions {
-            token: Some(token.to_string()),
-            ..Default::default()
-        },
-    );
-    served_config(&org, &server, "");
+    let (org, _server) = token_server(token);
     let text = std::fs::read_to_string(org.portal().join("backlot.yaml")).unwrap();
     let without_auth = text.split("  auth:").next().unwrap().to_string();
     std::fs::write(org.portal().join("backlot.yaml"), without_auth).unwrap();
