@@ -51,7 +51,7 @@ struct Request {
     origin_location: String,
     rules: Vec<Rule>,
     /// Canonical paths of the files that led here, for cycle detection.
-    chain: Vec<PathBuf>,
+    chain: Chain,
     /// `presence: optional`: a missing file is not an error.
     optional: bool,
     /// The Location entity that asked for this file.
@@ -84,6 +84,28 @@ impl Candidate {
     /// The ref as written (kind, namespace, name), for conflict detection.
     pub fn written_ref(&self) -> Option<EntityRef> {
         crate::model::entity::written_ref(&self.root)
+    }
+}
+
+/// The files a request descends from, newest first: a list that shares its
+/// tail, so that a chain of Locations a thousand files deep costs a
+/// thousand links, not a copy of the whole chain per file.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chain(Option<Arc<(PathBuf, Chain)>>);
+
+impl Chain {
+    /// This chain, then `path`.
+    fn then(&self, path: &Path) -> Chain {
+        Chain(Some(Arc::new((path.to_path_buf(), self.clone()))))
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.iter().any(|p| p == path)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Path> {
+        std::iter::successors(self.0.as_deref(), |(_, up)| up.0.as_deref())
+            .map(|(p, _)| p.as_path())
     }
 }
 
@@ -592,18 +614,33 @@ fn read_error(req: &Request, err: ReadError, cx: &Cx) -> Option<Diagnostic> {
 }
 
 fn cycle(req: &Request, canonical: &Path, cx: &Cx) -> Diagnostic {
-    let path: Vec<String> = req
-        .chain
-        .iter()
-        .chain(std::iter::once(&canonical.to_path_buf()))
-        .map(|p| cx.out.trees.display(p, &cx.display_base))
-        .collect();
+    let mut chain: Vec<&Path> = req.chain.iter().collect();
+    chain.reverse();
+    chain.push(canonical);
+    // The cycle starts at the file read again.
+    let start = chain.iter().position(|p| *p == canonical).unwrap_or(0);
+    let shown = |paths: &[&Path]| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| cx.out.trees.display(p, &cx.display_base))
+            .collect()
+    };
+    let cycle = &chain[start..];
+    // A long cycle shows its ends: the message must stay readable.
+    const ENDS: usize = 3;
+    let text = if cycle.len() > 2 * ENDS + 1 {
+        format!(
+            "{} → … {} more … → {}",
+            shown(&cycle[..ENDS]).join(" → "),
+            cycle.len() - 2 * ENDS,
+            shown(&cycle[cycle.len() - ENDS..]).join(" → ")
+        )
+    } else {
+        shown(cycle).join(" → ")
+    };
     Diagnostic::new(
         Code::LocationCycle,
-        format!(
-            "Location cycle: {}; the file is read once",
-            path.join(" → ")
-        ),
+        format!("Location cycle: {text}; the file is read once"),
     )
     .at_opt(req.requested_at)
     .help("remove the target that points back to a file already on the path")

@@ -110,7 +110,7 @@ pub(super) fn seed(
         requested_at: Some(location.span),
         origin_location: location_ref,
         rules: location.rules.clone(),
-        chain: Vec::new(),
+        chain: Default::default(),
         optional: false,
         parent_location: None,
     };
@@ -254,8 +254,7 @@ pub(super) fn location_targets(
         .as_ref()
         .map(|r| r.canonical().to_string())
         .unwrap_or_default();
-    let mut chain = req.chain.clone();
-    chain.push(file.to_path_buf());
+    let chain = req.chain.then(file);
     let base = Request {
         path: PathBuf::new(),
         requested_at: None,

@@ -132,6 +132,41 @@ fn symlink_to_etc_passwd_is_not_read() {
     );
 }
 
+// A cycle through a thousand files is one readable diagnostic: its ends
+// and how many files lie between.
+#[test]
+fn a_long_location_cycle_is_reported_briefly() {
+    let n = 1000;
+    let location = |i: usize| {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: l{i}\nspec:\n  target: ./l{}.yaml\n",
+            (i + 1) % n
+        )
+    };
+    let files: Vec<(String, String)> = (0..n)
+        .map(|i| (format!("portal/l{i}.yaml"), location(i)))
+        .chain([(
+            "portal/backlot.yaml".to_string(),
+            "catalog:\n  locations:\n    - { type: file, target: l0.yaml }\n".to_string(),
+        )])
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = tree(&refs);
+    let p = Portal::load(&dir.path().join("portal"));
+    assert_eq!(p.loaded.catalog.len(), n + 1, "{}", p.dump());
+    let cycles = p.with_code(Code::LocationCycle);
+    assert_eq!(cycles.len(), 1, "{}", p.dump());
+    let message = &cycles[0].message;
+    assert!(message.len() < 300, "{} bytes: {message}", message.len());
+    assert!(
+        message.starts_with("Location cycle: l0.yaml → l1.yaml → l2.yaml → … 995 more … → l998.yaml → l999.yaml → l0.yaml"),
+        "{message}"
+    );
+}
+
 #[test]
 fn location_pointing_at_itself_or_outside() {
     let cfg = "catalog:\n  locations:\n    - { type: file, target: loc.yaml }\n";
