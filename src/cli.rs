@@ -229,6 +229,11 @@ fn build(
         return Ok((2, None));
     };
     config.cache_dir = cache_dir.map(Path::to_path_buf);
+    // Also when this build renders no docs, and so never opens the cache
+    // (`check` writes nothing, and removes nothing either).
+    if out.is_some() {
+        crate::docs::highlight::HighlightCache::clear_stale(&config.cache_dir());
+    }
     let mut repos = match pipeline::repos_for(&config, args.fetch()) {
         Ok(repos) => repos,
         Err(why) => {

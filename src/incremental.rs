@@ -385,6 +385,8 @@ const VIEWS_HEADER: &str = "backlot-page-views 1";
 
 /// The view hashes saved in `dir` under `fingerprint` (empty if none).
 pub fn load_views(dir: &Path, fingerprint: u128) -> HashMap<String, u128> {
+    // What a build killed while saving left.
+    crate::atomic::remove_stale_temps(dir, |name| name == VIEWS);
     let parse = |text: &str| -> Option<HashMap<String, u128>> {
         let mut lines = text.lines();
         let header = lines
@@ -431,9 +433,7 @@ pub fn save_views<'a>(
         let _ = writeln!(text, "{hash:032x} {path}");
     }
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{VIEWS}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, dir.join(VIEWS))
+    crate::atomic::write(&dir.join(VIEWS), text.as_bytes())
 }
 
 /// The search index of a build, the last step.

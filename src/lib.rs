@@ -6,6 +6,7 @@
 //! goes through `tree`.
 
 pub mod apidocs;
+pub mod atomic;
 pub mod background;
 pub mod catalog;
 pub mod cli;

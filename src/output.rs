@@ -147,7 +147,16 @@ impl Previous {
 }
 
 /// Writes a new site with `write` into a staging folder beside `out`, then
-/// swaps it in with renames.
+/// swaps it in.
+///
+/// `out` always holds a complete site, the old one or the new: the two
+/// folders are exchanged in one system call (`renameat2` with
+/// `RENAME_EXCHANGE` on Linux, `renamex_np` on macOS). Where the file
+/// system cannot exchange, the old site is renamed aside and the new one
+/// into place, and a build killed between the two leaves the old site
+/// aside, which the next build puts back first. One build at a time holds
+/// `.<out>.backlot.lock` (an advisory lock the OS releases when a build
+/// dies), so what it finds of another build's folders is stale.
 fn write_swap(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let parent = out
         .parent()
@@ -161,11 +170,19 @@ fn write_swap(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()>
     if out.exists() && !out.is_dir() {
         bail!("output path {} exists and is not a folder", out.display());
     }
+    let lock_path = parent.join(format!(".{name}.backlot.lock"));
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
 
     let staging = parent.join(format!(".{name}.backlot-staging-{}", std::process::id()));
     let old = parent.join(format!(".{name}.backlot-old-{}", std::process::id()));
-    // Leftovers of a killed build; they are ours (the prefix is specific).
-    remove_stale(parent, &name)?;
+    recover(parent, &name, out)?;
 
     let result = write(&staging);
     if let Err(err) = result {
@@ -173,18 +190,75 @@ fn write_swap(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()>
         return Err(err);
     }
     if out.exists() {
-        fs::rename(out, &old)
-            .with_context(|| format!("moving old site {} aside", out.display()))?;
-        if let Err(err) = fs::rename(&staging, out) {
-            // Put the old site back so the user is never left without one.
-            let _ = fs::rename(&old, out);
-            let _ = fs::remove_dir_all(&staging);
-            return Err(err).with_context(|| format!("moving new site into {}", out.display()));
+        match exchange(&staging, out) {
+            // `staging` now holds the old site.
+            Ok(()) => fs::remove_dir_all(&staging)
+                .with_context(|| format!("removing old site {}", staging.display()))?,
+            Err(_) => {
+                fs::rename(out, &old)
+                    .with_context(|| format!("moving old site {} aside", out.display()))?;
+                if let Err(err) = fs::rename(&staging, out) {
+                    // Put the old site back so the user is never left without one.
+                    let _ = fs::rename(&old, out);
+                    let _ = fs::remove_dir_all(&staging);
+                    return Err(err)
+                        .with_context(|| format!("moving new site into {}", out.display()));
+                }
+                fs::remove_dir_all(&old)
+                    .with_context(|| format!("removing old site {}", old.display()))?;
+            }
         }
-        fs::remove_dir_all(&old).with_context(|| format!("removing old site {}", old.display()))?;
     } else {
         fs::rename(&staging, out)
             .with_context(|| format!("moving new site into {}", out.display()))?;
+    }
+    Ok(())
+}
+
+/// Exchanges two folders in one system call, where the system can.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// What builds killed midway left beside `out`: a site moved aside with no
+/// site in `out` is put back; every other staging or old folder is
+/// removed. Runs under the output lock, so none is another build's.
+fn recover(parent: &Path, name: &str, out: &Path) -> Result<()> {
+    let prefixes = [
+        format!(".{name}.backlot-staging-"),
+        format!(".{name}.backlot-old-"),
+    ];
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            let file_name = e.file_name().to_string_lossy().into_owned();
+            prefixes.iter().any(|p| file_name.starts_with(p))
+        })
+        .map(|e| e.path())
+        .collect();
+    stale.sort();
+    if !out.exists()
+        && let Some(at) = stale.iter().position(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&prefixes[1]))
+        })
+    {
+        let old = stale.remove(at);
+        fs::rename(&old, out)
+            .with_context(|| format!("putting the site {} back", old.display()))?;
+    }
+    for path in stale {
+        fs::remove_dir_all(&path).with_context(|| format!("removing stale {}", path.display()))?;
     }
     Ok(())
 }
@@ -264,6 +338,8 @@ const MANIFEST_HEADER: &str = "backlot-output-manifest 1";
 impl Manifest {
     /// The manifest of `out` in `dir`, or an empty one (with a new key).
     fn load(dir: &Path, out: &Path) -> Manifest {
+        // What a build killed while saving left.
+        crate::atomic::remove_stale_temps(dir, |name| name == MANIFEST);
         let empty = || {
             use std::hash::{BuildHasher, Hasher};
             let random = || {
@@ -378,9 +454,7 @@ impl Manifest {
             );
         }
         fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!("{MANIFEST}.{}.tmp", std::process::id()));
-        fs::write(&tmp, text)?;
-        fs::rename(&tmp, dir.join(MANIFEST))?;
+        crate::atomic::write(&dir.join(MANIFEST), text.as_bytes())?;
         Ok(())
     }
 }
@@ -402,25 +476,6 @@ fn stamp_of(meta: &fs::Metadata, hash: u128) -> Stamp {
         mtime,
         inode,
     }
-}
-
-fn remove_stale(parent: &Path, name: &str) -> Result<()> {
-    let prefixes = [
-        format!(".{name}.backlot-staging-"),
-        format!(".{name}.backlot-old-"),
-    ];
-    let Ok(entries) = fs::read_dir(parent) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        if prefixes.iter().any(|p| file_name.starts_with(p)) {
-            let path = entry.path();
-            fs::remove_dir_all(&path)
-                .with_context(|| format!("removing stale {}", path.display()))?;
-        }
-    }
-    Ok(())
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -535,10 +590,46 @@ mod tests {
         write_atomic(&site, &out).unwrap();
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "new");
         assert!(!out.join("stale.html").exists());
-        let names: Vec<_> = fs::read_dir(dir.path())
+        let mut names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("public")]);
+        names.sort();
+        // The site, and the lock builds take turns with.
+        assert_eq!(names, [".public.backlot.lock", "public"]);
+    }
+
+    // A build killed between the two renames of the fallback swap leaves no
+    // `out`, and the old site aside: the next build puts it back before
+    // anything else, so a failing build still leaves a site.
+    #[test]
+    fn a_site_left_aside_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let aside = dir.path().join(".public.backlot-old-4194305");
+        let staging = dir.path().join(".public.backlot-staging-4194305");
+        fs::create_dir_all(&aside).unwrap();
+        fs::write(aside.join("index.html"), "old").unwrap();
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("index.html"), "half").unwrap();
+        let failed = write_swap(&out, |_| anyhow::bail!("the build failed"));
+        assert!(failed.is_err());
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert!(!aside.exists() && !staging.exists());
+    }
+
+    // The exchange: one system call, and `out` never missing.
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    #[test]
+    fn folders_are_exchanged_in_one_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::create_dir_all(&a).unwrap();
+        fs::create_dir_all(&b).unwrap();
+        fs::write(a.join("x"), "a").unwrap();
+        fs::write(b.join("x"), "b").unwrap();
+        exchange(&a, &b).unwrap();
+        assert_eq!(fs::read_to_string(a.join("x")).unwrap(), "b");
+        assert_eq!(fs::read_to_string(b.join("x")).unwrap(), "a");
     }
 }

@@ -128,9 +128,10 @@ impl Lock {
         if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
             return Ok(false);
         }
-        let tmp = path.with_extension(format!("lock.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &text)?;
-        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent() {
+            crate::atomic::remove_stale_temps(dir, |name| name == FILE_NAME);
+        }
+        crate::atomic::write(path, text.as_bytes())?;
         Ok(true)
     }
 }

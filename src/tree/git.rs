@@ -19,7 +19,7 @@
 //! differ from a clean one.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -705,11 +705,9 @@ impl Memo {
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".reads.{}.tmp", std::process::id()));
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&out)?;
-        drop(file);
-        std::fs::rename(&tmp, path)
+        // What a build killed while writing left.
+        crate::atomic::remove_stale_temps(dir, |name| name.ends_with(".reads"));
+        crate::atomic::write(path, &out)
     }
 }
 

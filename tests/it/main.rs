@@ -11,6 +11,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod conformance;
+mod crash;
 mod docs;
 mod incremental;
 mod last_updated;

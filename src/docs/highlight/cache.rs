@@ -164,12 +164,18 @@ impl HighlightCache {
     /// Opens the cache in `dir` (the file need not exist; the folder is
     /// created by `save`). A missing, unreadable, corrupt or outdated file
     /// gives an empty cache: the cache is never a reason for a build to fail.
+    /// Removes what builds killed while saving the cache in `dir` left.
+    pub fn clear_stale(dir: &Path) {
+        crate::atomic::remove_stale_temps(dir, |name| name == CACHE_FILE);
+    }
+
     pub fn open(dir: &Path) -> HighlightCache {
         HighlightCache::open_with(dir, super::fingerprint())
     }
 
     pub(super) fn open_with(dir: &Path, fingerprint: [u8; 16]) -> HighlightCache {
         let path = dir.join(CACHE_FILE);
+        HighlightCache::clear_stale(dir);
         let (loaded, file) = File::open(&path)
             .ok()
             .and_then(|file| {
@@ -355,7 +361,7 @@ impl HighlightCache {
 
         let dir = self.path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!("{CACHE_FILE}.{}.tmp", std::process::id()));
+        let tmp = crate::atomic::temp_path(&self.path);
         let written = (|| {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
             out.write_all(MAGIC)?;
