@@ -423,7 +423,16 @@ impl Server {
                 let prefix = Arc::clone(&prefix);
                 std::thread::spawn(move || {
                     for request in http.incoming_requests() {
-                        let response = live_response(&live, request.url(), &prefix);
+                        let host = request
+                            .headers()
+                            .iter()
+                            .find(|h| h.field.equiv("Host"))
+                            .map(|h| h.value.as_str().to_string());
+                        let method = request.method().as_str().to_string();
+                        let response = match refusal(&method, host.as_deref()) {
+                            Some(refused) => refused,
+                            None => live_response(&live, request.url(), &prefix),
+                        };
                         // A client that went away is not our problem.
                         let _ = request.respond(response);
                     }
@@ -434,6 +443,39 @@ impl Server {
             let _ = w.join();
         }
     }
+}
+
+/// The answer to a request `serve` refuses: a method other than GET and
+/// HEAD (405), or a `Host` that is not a loopback name or an IP address
+/// (421). A page of attacker.example whose name was made to resolve to
+/// 127.0.0.1 (DNS rebinding) sends its own name as the host, so it cannot
+/// read the preview; an address cannot be rebound.
+pub fn refusal(method: &str, host: Option<&str>) -> Option<Response<std::io::Cursor<Vec<u8>>>> {
+    if !matches!(method, "GET" | "HEAD") {
+        return Some(
+            Response::from_data(b"only GET and HEAD are answered\n".to_vec())
+                .with_status_code(StatusCode(405))
+                .with_header(header("Allow", "GET, HEAD")),
+        );
+    }
+    let allowed = match host {
+        // HTTP/1.0 clients may send none; browsers always do.
+        None => true,
+        Some(host) => {
+            let name = match host.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default(),
+                None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+            };
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost"
+                || name.ends_with(".localhost")
+                || name.parse::<std::net::IpAddr>().is_ok()
+        }
+    };
+    (!allowed).then(|| {
+        Response::from_data(b"this preview answers only to localhost and IP addresses\n".to_vec())
+            .with_status_code(StatusCode(421))
+    })
 }
 
 /// A request against the live server: the long poll, or the current
@@ -535,8 +577,11 @@ fn to_response(
         .with_header(header("X-Content-Type-Options", "nosniff"))
         .with_header(header("Cache-Control", "no-cache"));
     if status == StatusCode(301) {
+        // One leading slash: `//host/x/` (or `/\host`) would send the
+        // browser to another site.
         let path = url.split(['?', '#']).next().unwrap_or("/");
-        response = response.with_header(header("Location", &format!("{path}/")));
+        let path = path.trim_start_matches(['/', '\\']);
+        response = response.with_header(header("Location", &format!("/{path}/")));
     }
     response
 }
@@ -874,6 +919,67 @@ mod tests {
             1,
             "times out unchanged"
         );
+    }
+
+    // Hardening: no open redirect through `//` or `/\`.
+    #[test]
+    fn folder_redirects_stay_on_the_site() {
+        let s = site();
+        for url in [
+            "//catalog/default/component/a",
+            "/\\catalog/default/component/a",
+            "///catalog/default/component/a",
+        ] {
+            let r = respond(&s, url);
+            let location = r
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Location"))
+                .map(|h| h.value.to_string());
+            match r.status_code().0 {
+                301 => assert_eq!(
+                    location.as_deref(),
+                    Some("/catalog/default/component/a/"),
+                    "{url}"
+                ),
+                404 => assert!(location.is_none()),
+                other => panic!("{url}: {other}"),
+            }
+        }
+        // What a browser would follow off the site before.
+        assert_eq!(
+            respond(&s, "//catalog/default/component/a").status_code(),
+            StatusCode(301)
+        );
+    }
+
+    // Hardening: DNS rebinding and methods.
+    #[test]
+    fn only_loopback_names_and_addresses_and_reads_are_answered() {
+        let code = |m: &str, h: Option<&str>| refusal(m, h).map(|r| r.status_code().0);
+        for ok in [
+            None,
+            Some("localhost:8000"),
+            Some("LOCALHOST"),
+            Some("127.0.0.1:8000"),
+            Some("[::1]:8000"),
+            Some("portal.localhost:8000"),
+            Some("192.168.1.20:8000"),
+        ] {
+            assert_eq!(code("GET", ok), None, "{ok:?}");
+            assert_eq!(code("HEAD", ok), None, "{ok:?}");
+        }
+        for bad in [
+            "attacker.example:8000",
+            "attacker.example",
+            "localhost.attacker.example",
+            "127.0.0.1.nip.io",
+        ] {
+            assert_eq!(code("GET", Some(bad)), Some(421), "{bad}");
+        }
+        for method in ["POST", "PUT", "DELETE", "OPTIONS", "TRACE"] {
+            assert_eq!(code(method, Some("localhost")), Some(405), "{method}");
+        }
     }
 
     #[test]

@@ -218,3 +218,46 @@ fn templates_descriptors_and_the_search_index_follow_edits() {
         "the index alone does not reload pages"
     );
 }
+
+/// A raw request to `addr`; the status line and headers of the answer.
+fn raw(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    text.split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+// Hardening: a page of another site whose name resolves to 127.0.0.1 (DNS
+// rebinding) is refused, so are methods that are not reads, and a folder
+// redirect never leaves the site.
+#[test]
+fn serve_answers_only_reads_for_loopback_names() {
+    let dir = docs_portal();
+    let served = serve(dir.path());
+    let ask = |request: &str| raw(&served.addr, request);
+    let head = ask("GET / HTTP/1.1\r\nHost: attacker.example:8000\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 421"), "{head}");
+    let head =
+        ask("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+    let head = ask("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let head = ask(
+        "GET //catalog/default/component/svc HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 301"), "{head}");
+    assert!(
+        head.lines()
+            .any(|l| l.eq_ignore_ascii_case("location: /catalog/default/component/svc/")),
+        "{head}"
+    );
+}
