@@ -113,6 +113,9 @@ codes! {
     RepoFetchFailed = "repo/fetch-failed", Error;
     RepoCached = "repo/cached", Warning;
     LocationNotAllowed = "location/not-allowed", Error;
+
+    // TechDocs, continued.
+    DocsMissingIndex = "docs/missing-index", Warning;
 }
 
 impl std::fmt::Display for Code {

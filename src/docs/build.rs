@@ -367,7 +367,23 @@ fn assemble(
     }
     let nav = remap_nav(nav, &renumber);
     let order = nav::flatten(&nav);
-    let pages: Vec<DocPage> = pages.into_iter().map(|(_, p)| p).collect();
+    let mut pages: Vec<DocPage> = pages.into_iter().map(|(_, p)| p).collect();
+    if !pages.iter().any(|p| p.output == "index.html") {
+        diags.push(
+            Diagnostic::new(
+                Code::DocsMissingIndex,
+                format!(
+                    "{}: the docs have no readable index.md, the site's home page; a list of its pages stands in",
+                    source.config.docs_dir
+                ),
+            )
+            .at(Span::file_start(source.config.file))
+            .entity(entity)
+            .help("write an index.md in docs_dir: it is what the docs link of the entity opens"),
+        );
+        let index = contents_page(&source.config, &pages, &order);
+        pages.push(index);
+    }
     let redirects = source
         .config
         .redirect_maps
@@ -385,6 +401,45 @@ fn assemble(
         extra_css: source.config.extra_css.clone(),
         redirects,
         copyright: source.config.copyright.clone(),
+    }
+}
+
+/// The home page of a site without `index.md`: its title and every page,
+/// in nav order, then the pages outside the nav. Titles and URLs are
+/// escaped here, so the article needs no sanitizing.
+fn contents_page(
+    config: &crate::docs::mkdocs::MkDocsConfig,
+    pages: &[DocPage],
+    order: &[usize],
+) -> DocPage {
+    let mut html = String::from("<h1 id=\"contents\">");
+    super::highlight::escape_into(&mut html, &config.site_name, false);
+    html.push_str("</h1>\n<p>This site has no <code>index.md</code>. Its pages:</p>\n<ul>\n");
+    let rest = (0..pages.len()).filter(|i| !order.contains(i));
+    for i in order.iter().copied().chain(rest) {
+        let page = &pages[i];
+        html.push_str("<li><a href=\"");
+        let href = if page.url.is_empty() { "./" } else { &page.url };
+        super::highlight::escape_into(&mut html, href, true);
+        html.push_str("\">");
+        super::highlight::escape_into(&mut html, &page.title, false);
+        html.push_str("</a></li>\n");
+    }
+    html.push_str("</ul>\n");
+    DocPage {
+        src: String::new(),
+        url: String::new(),
+        output: "index.html".to_string(),
+        title: config.site_name.clone(),
+        description: config.site_description.clone(),
+        html: Article::new(html),
+        toc: Vec::new(),
+        edit_url: None,
+        last_updated: None,
+        hide: Vec::new(),
+        has_diagrams: false,
+        in_nav: false,
+        has_h1: true,
     }
 }
 

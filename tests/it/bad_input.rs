@@ -200,3 +200,36 @@ fn yaml_error_in_one_document_keeps_the_others() {
     );
     assert_eq!(p.with_code(Code::YamlSyntax).len(), 1);
 }
+
+// A docs site without index.md (or with one that is a folder) is reported,
+// and its home page lists its pages instead of being missing.
+#[test]
+fn a_docs_site_without_an_index_gets_a_contents_page() {
+    let component = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  annotations:\n    backstage.io/techdocs-ref: dir:.\nspec:\n  type: service\n  lifecycle: production\n  owner: survivors\n";
+    for index in [None, Some("docs/index.md/note.md")] {
+        let mut files = vec![
+            ("backlot.yaml", CONFIG),
+            ("repos/good/catalog-info.yaml", GOOD),
+            ("repos/svc/catalog-info.yaml", component),
+            ("repos/svc/mkdocs.yml", "site_name: Svc <docs>\n"),
+            ("repos/svc/docs/guide.md", "# Fish & chips\n"),
+            ("repos/svc/docs/more/setup.md", "# Setup\n"),
+        ];
+        files.extend(index.map(|path| (path, "# A folder called index.md\n")));
+        let dir = tree(&files);
+        let p = Portal::load(dir.path());
+        let missing = p.with_code(Code::DocsMissingIndex);
+        assert_eq!(missing.len(), 1, "{}", p.dump());
+        assert_eq!(p.location(missing[0]), "repos/svc/mkdocs.yml:1");
+        let site = p.render();
+        let home = site
+            .get("docs/default/component/svc/index.html")
+            .expect("a home page");
+        let home = String::from_utf8_lossy(home);
+        assert!(home.contains("href=\"guide/\""), "{home}");
+        assert!(home.contains("href=\"more/setup/\""), "{home}");
+        assert!(home.contains(">Fish &amp; chips</a>"), "titles are escaped");
+        assert!(home.contains("Svc &lt;docs&gt;</h1>"), "{home}");
+        assert!(!home.contains("<docs>"));
+    }
+}
