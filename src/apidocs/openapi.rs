@@ -1687,9 +1687,14 @@ mod tests {
             pet.properties[2].ref_anchor.as_deref(),
             Some("schema-Category")
         );
+        // A component used inside another is linked, not expanded again:
+        // it is listed once among the components.
         let tags = pet.properties[4].items.as_ref().unwrap();
         assert_eq!(tags.ref_name.as_deref(), Some("Tag"));
-        assert_eq!(tags.properties.len(), 2);
+        assert_eq!(tags.ref_anchor.as_deref(), Some("schema-Tag"));
+        assert!(tags.properties.is_empty() && !tags.truncated && !tags.recursive);
+        let tag = api.schemas.iter().find(|s| s.name == "Tag").unwrap();
+        assert_eq!(tag.schema.properties.len(), 2);
 
         let inventory = op(&api, "getInventory");
         let map = json_schema(&inventory.responses[0].content, "application/json");
@@ -1762,7 +1767,9 @@ mod tests {
             let pets = json_schema(&ok.content, "application/json");
             assert_eq!(pets.ref_name.as_deref(), Some("Pets"));
             assert_eq!(pets.type_label, "array of Pet");
-            assert_eq!(pets.items.as_ref().unwrap().properties.len(), 3);
+            let pet = pets.items.as_ref().unwrap();
+            assert_eq!(pet.ref_anchor.as_deref(), Some("schema-Pet"));
+            assert!(pet.properties.is_empty(), "linked, listed once");
             let error = json_schema(&list.responses[1].content, "application/json");
             assert_eq!(list.responses[1].status, "default");
             assert_eq!(error.ref_anchor.as_deref(), Some("schema-Error"));
@@ -2420,8 +2427,15 @@ security:
         );
         let pets = &op["responses"][0]["content"][0]["schema"];
         assert_eq!(pets["ref_anchor"], "schema-Pets");
-        assert_eq!(pets["items"]["properties"][1]["name"], "name");
-        assert_eq!(pets["items"]["properties"][1]["required"], true);
+        assert_eq!(pets["items"]["ref_anchor"], "schema-Pet");
+        let pet = &json["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Pet")
+            .unwrap()["schema"];
+        assert_eq!(pet["properties"][1]["name"], "name");
+        assert_eq!(pet["properties"][1]["required"], true);
         assert_eq!(
             json["groups"][0]["operations"],
             serde_json::json!([0, 1, 2])

@@ -11,12 +11,16 @@
 //!
 //! [`Schema`] is the display tree: one node per schema a page lists, with
 //! the facts a reader looks for (type label, constraints, enum, examples)
-//! precomputed as strings so a template only prints them. `$ref`s are
-//! expanded inline like Swagger UI's model view, under limits: a reference
-//! already being expanded on the current path becomes a `recursive` node,
-//! and past a node budget or depth the tree stops growing (`truncated`
-//! nodes that still name and link their schema). A spec where every schema
-//! references the next one twice would otherwise expand to 2^n nodes.
+//! precomputed as strings so a template only prints them. A `$ref` to a
+//! schema the page lists among its components is a link to it, so each
+//! named schema is shown once and the page grows with the definition (a
+//! spec where every schema references the next one twice would otherwise
+//! expand to 2^n nodes); only a reference that is itself what an operation
+//! shows (a body, at the root) opens its first level in place. Other
+//! references are expanded inline, under limits: a reference already being
+//! expanded on the current path becomes a `recursive` node, and past a node
+//! budget or depth the tree stops growing (`truncated` nodes that still
+//! name and link their schema).
 
 use std::collections::{HashMap, HashSet};
 
@@ -415,11 +419,17 @@ impl<'a> Ctx<'a> {
         };
         let ref_name = segments.last().cloned();
         let ref_anchor = self.schema_anchors.get(&segments).cloned();
-        let mut s = if walk.stack.contains(&segments) || exhausted {
-            let recursive = walk.stack.contains(&segments);
+        // A schema the page lists among its components is shown there,
+        // once, and linked to from everywhere else: the page grows with
+        // the definition, not with how often its schemas use each other.
+        // Only what an operation or message shows as its own (a body that
+        // is a reference, at the root) opens its first level in place.
+        let listed = ref_anchor.is_some() && !(walk.stack.is_empty() && depth == 0);
+        let recursive = walk.stack.contains(&segments);
+        let mut s = if recursive || exhausted || listed {
             let mut stub = labelled(&self.quick_label(target, 0));
             stub.recursive = recursive;
-            stub.truncated = !recursive;
+            stub.truncated = exhausted && !recursive && !listed;
             stub
         } else {
             walk.stack.push(segments);

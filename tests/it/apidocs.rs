@@ -489,3 +489,55 @@ fn external_refs_are_noted_not_fetched() {
     assert!(html.contains("were not fetched"));
     assert!(html.contains("<code>https://example.org/schemas.yaml#/Pet</code>"));
 }
+
+// Hardening: schemas that reference each other several times are listed
+// once and linked, so the page grows with the definition, not with its
+// expansion. The finding: 40 chained schemas, each referencing the next
+// twice, under every operation: a 9.5 kB definition made a 26.7 MB page.
+#[test]
+fn chained_schemas_are_listed_once_and_linked() {
+    let n = 40;
+    let mut spec = String::from("openapi: 3.0.0\ninfo: {title: chain, version: '1'}\npaths:\n");
+    for op in 0..20 {
+        spec.push_str(&format!(
+            "  /r{op}:\n    post:\n      operationId: op{op}\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/S0'}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: array\n                items: {{$ref: '#/components/schemas/S0'}}\n"
+        ));
+    }
+    spec.push_str("components:\n  schemas:\n");
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!(
+                "\n        left: {{$ref: '#/components/schemas/S{}'}}\n        right: {{$ref: '#/components/schemas/S{}'}}",
+                i + 1,
+                i + 1
+            )
+        } else {
+            " {}".to_string()
+        };
+        spec.push_str(&format!(
+            "    S{i}:\n      type: object\n      description: Level {i}\n      properties:{next}\n"
+        ));
+    }
+    let dir = tree(&[
+        (
+            "backlot.yaml",
+            "catalog:\n  locations:\n    - { type: file, target: 'c/*.yaml' }\n",
+        ),
+        ("c/org.yaml", ORG),
+        (
+            "c/api.yaml",
+            &api_descriptor("chain", "openapi", "{$text: ./spec.txt}"),
+        ),
+        ("c/spec.txt", &spec),
+    ]);
+    let p = Portal::load(dir.path());
+    assert!(p.diagnostics().is_empty(), "{}", p.dump());
+    let html = page(&p.render(), &definition_path("chain"));
+    assert!(html.len() < 2_000_000, "{} bytes", html.len());
+    // Every schema is there, each linked to where it is listed.
+    for i in 0..n {
+        assert!(html.contains(&format!("id=\"schema-S{i}\"")), "S{i} listed");
+        assert!(html.contains(&format!("Level {i}")));
+    }
+    assert!(html.contains("href=\"#schema-S1\""));
+}
