@@ -116,6 +116,7 @@ codes! {
 
     // TechDocs, continued.
     DocsMissingIndex = "docs/missing-index", Warning;
+    DocsTooComplex = "docs/too-complex", Error;
 }
 
 impl std::fmt::Display for Code {

@@ -278,6 +278,28 @@ fn render_one(
         highlighter: &splicer,
     };
     let mut page = markdown::render_page(text, &cx);
+    // The HTML parser behind the sanitizer checks, for every element, the
+    // elements open around it: a page nested thousands deep takes minutes.
+    // No real page comes near the limit, so such a page is refused.
+    let depth = super::sanitize::nesting_depth(&page.html);
+    if depth > super::sanitize::MAX_NESTING {
+        page.problems.push(markdown::Problem {
+            line: 1,
+            file: None,
+            kind: ProblemKind::TooComplex,
+            message: format!(
+                "the page's HTML nests {depth} elements deep, more than the {} Backlot renders; it is not shown",
+                super::sanitize::MAX_NESTING
+            ),
+        });
+        page.html = format!(
+            "<p>This page is not shown: its HTML nests more than {} elements deep.</p>",
+            super::sanitize::MAX_NESTING
+        );
+        page.toc.clear();
+        page.ids.clear();
+        page.needs_sanitizing = false;
+    }
     let clean = if page.needs_sanitizing {
         sanitizer.clean(&page.html)
     } else {
@@ -513,6 +535,10 @@ fn page_problem(p: &markdown::Problem, file: FileId, entity: &str) -> Diagnostic
         ProblemKind::FrontMatter => (
             Code::DocsFrontMatter,
             "fix the YAML between the leading --- lines",
+        ),
+        ProblemKind::TooComplex => (
+            Code::DocsTooComplex,
+            "close the HTML elements the page opens, and nest lists and quotes less deeply",
         ),
     };
     let message = match &p.file {

@@ -233,3 +233,39 @@ fn a_docs_site_without_an_index_gets_a_contents_page() {
         assert!(!home.contains("<docs>"));
     }
 }
+
+// Hardening: a page nested tens of thousands deep (the sanitizer's parser
+// took 48 s on it) is refused at once, with a diagnostic at its file; the
+// rest of the site builds.
+#[test]
+fn a_pathologically_nested_page_is_refused_quickly() {
+    let component = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  annotations:\n    backstage.io/techdocs-ref: dir:.\nspec:\n  type: service\n  lifecycle: production\n  owner: survivors\n";
+    let deep = format!("{}{}", "> - ".repeat(30_000), "<div>".repeat(20_000));
+    let dir = tree(&[
+        ("backlot.yaml", CONFIG),
+        ("repos/good/catalog-info.yaml", GOOD),
+        ("repos/svc/catalog-info.yaml", component),
+        ("repos/svc/mkdocs.yml", "site_name: Svc\n"),
+        ("repos/svc/docs/index.md", "# Fine\n"),
+        ("repos/svc/docs/deep.md", &deep),
+    ]);
+    let started = std::time::Instant::now();
+    let p = Portal::load(dir.path());
+    // Generous: a debug build on a busy machine; it took 48 s in release.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let refused = p.with_code(Code::DocsTooComplex);
+    assert_eq!(refused.len(), 1, "{}", p.dump());
+    assert_eq!(p.location(refused[0]), "repos/svc/docs/deep.md:1");
+    let site = p.render();
+    let page = String::from_utf8_lossy(
+        site.get("docs/default/component/svc/deep/index.html")
+            .unwrap(),
+    )
+    .into_owned();
+    assert!(page.contains("This page is not shown"));
+    assert!(site.get("docs/default/component/svc/index.html").is_some());
+}

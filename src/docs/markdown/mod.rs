@@ -52,6 +52,8 @@ pub enum ProblemKind {
     /// Syntax that TechDocs renders differently from what the author
     /// probably meant (4-space list nesting, an unclosed block).
     Compat,
+    /// HTML nested deeper than the sanitizer takes: the page is not shown.
+    TooComplex,
     /// Invalid front matter.
     FrontMatter,
 }
